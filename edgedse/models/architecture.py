@@ -57,9 +57,11 @@ class ProcessingElement(_Strict):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
     type: PEType
     count: int = Field(1, ge=1)
-    frequency_hz: PositiveFloat
-    #: peak operations per cycle, per operator class and per bit-width (1 MAC = 2 ops)
-    ops_per_cycle: dict[OpClass, dict[Bits, PositiveFloat]]
+    frequency_hz: PositiveFloat | None = None
+    #: peak operations per cycle, per operator class and per bit-width (1 MAC = 2 ops); needs frequency_hz
+    ops_per_cycle: dict[OpClass, dict[Bits, PositiveFloat]] = Field(default_factory=dict)
+    #: or peak operations per second directly (for PEs published by throughput, e.g. "169 GOPS")
+    ops_per_s: dict[OpClass, dict[Bits, PositiveFloat]] = Field(default_factory=dict)
     #: dynamic energy per operation at each bit-width (J)
     energy_per_op_j: dict[Bits, NonNegativeFloat] = Field(default_factory=dict)
     static_power_w: NonNegativeFloat = 0.0
@@ -67,19 +69,28 @@ class ProcessingElement(_Strict):
     firing_overhead_s: NonNegativeFloat = 0.0
     local_memory: str | None = None
 
+    @model_validator(mode="after")
+    def _one_throughput_form(self) -> "ProcessingElement":
+        if bool(self.ops_per_cycle) == bool(self.ops_per_s):
+            raise ValueError(f"processing element {self.name!r}: give exactly one of ops_per_cycle "
+                             "(with frequency_hz) or ops_per_s")
+        if self.ops_per_cycle and self.frequency_hz is None:
+            raise ValueError(f"processing element {self.name!r}: ops_per_cycle needs frequency_hz")
+        return self
+
     def peak_ops_per_s(self, op_class: OpClass, bits: int) -> float | None:
         """Peak throughput (ops/s) for ``op_class`` at ``bits``; ``None`` if unsupported.
 
         If the exact bit-width is not listed, the narrowest listed width ≥ ``bits`` is used (a 16-bit
         datapath runs 8-bit data at its 16-bit rate); none ≥ ``bits`` → unsupported.
         """
-        table = self.ops_per_cycle.get(op_class)
+        per_s = self.ops_per_s or {k: {b: v * self.frequency_hz for b, v in t.items()}
+                                   for k, t in self.ops_per_cycle.items()}
+        table = per_s.get(op_class)
         if not table:
             return None
         wider = sorted(b for b in table if b >= bits)
-        if not wider:
-            return None
-        return table[wider[0]] * self.frequency_hz
+        return table[wider[0]] if wider else None
 
     def energy_per_op(self, bits: int) -> float:
         if not self.energy_per_op_j:

@@ -61,6 +61,8 @@ def model_to_layer_graph(model, *, source: str = "<model>", name: str = "model")
     if opset < MIN_OPSET:
         raise InputError(source, "opset_import", f"opset {opset} is below {MIN_OPSET}",
                          "re-export with opset_version >= 11")
+    for index, node in enumerate(model.graph.node):
+        _check_supported(node, index, source)
     try:
         model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
     except Exception as exc:
@@ -92,6 +94,15 @@ def model_to_layer_graph(model, *, source: str = "<model>", name: str = "model")
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+def _check_supported(node, index: int, source: str) -> None:
+    op = node.op_type
+    if node.domain not in ("", "ai.onnx") or op not in SUPPORTED:
+        name = node.name or f"{op}_{index}"
+        raise InputError(source, f"node {name!r} (op {op})", "operator cannot be modelled",
+                         "replace it by supported ops (Conv, Gemm, MatMul, pools, BatchNormalization, "
+                         "Relu/Clip/Sigmoid, Add, Concat, Flatten/Reshape, Softmax, Dropout/Identity)")
+
+
 def _static_shape(value_info) -> tuple[int, ...] | None:
     t = value_info.type.tensor_type
     if not t.HasField("shape"):
@@ -162,10 +173,6 @@ class _GraphReader:
 
         op = node.op_type
         name = node.name or f"{op}_{index}"
-        if node.domain not in ("", "ai.onnx") or op not in SUPPORTED:
-            raise InputError(self.source, f"node {name!r} (op {op})", "operator cannot be modelled",
-                             "replace it by supported ops (Conv, Gemm, MatMul, pools, BatchNormalization, "
-                             "Relu/Clip/Sigmoid, Add, Concat, Flatten/Reshape, Softmax, Dropout/Identity)")
         for t in node.input:
             self.consumers[t] = self.consumers.get(t, 0) + 1
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}

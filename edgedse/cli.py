@@ -1,0 +1,133 @@
+"""Command-line interface: a thin layer over the Python API (``edgedse.api``).
+
+Every command turns bad input into one line on stderr and exit code 2 (``--debug`` shows the traceback).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from edgedse.errors import InfeasibleError, InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="edgedse: exact mapping, scheduling, precision and fusion for DNNs on edge hardware.")
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+    _state["debug"] = debug
+
+
+def _friendly(fn):
+    """Print InputError / InfeasibleError as one line and exit 2 (unless --debug)."""
+
+    @wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, InfeasibleError) as exc:
+            if _state["debug"]:
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+
+    return run
+
+
+def _print_json(data: dict) -> None:
+    typer.echo(json.dumps(data, indent=2))
+
+
+@app.command()
+@_friendly
+def inspect(path: Path = typer.Argument(..., help="An ONNX model or an architecture YAML."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+            bits: int = typer.Option(16, help="Bits per element for byte sizes."),
+            pisdf: bool = typer.Option(False, "--pisdf", help="Also summarise the AOW PiSDF model.")) -> None:
+    """Show a model's layers (shapes, params, MACs) or validate an architecture description."""
+    from edgedse import api
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        arch = api.load_architecture(path)
+        if as_json:
+            _print_json(arch.model_dump(mode="json"))
+            return
+        _arch_table(arch)
+        return
+    report = api.inspect_model(path, bits=bits, with_pisdf=pisdf)
+    if as_json:
+        _print_json(report)
+        return
+    _model_table(report)
+
+
+def _model_table(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{report['model']} — {report['totals']['layers']} layers")
+    for col in ("layer", "op", "class", "input", "output", "params", "MACs"):
+        t.add_column(col, justify="right" if col in ("params", "MACs") else "left")
+    for layer in report["layers"]:
+        shape_in = layer["input_shape"]
+        t.add_row(layer["name"], layer["op"], layer["op_class"], "x".join(map(str, shape_in))
+                  if shape_in and isinstance(shape_in[0], int) else str(shape_in),
+                  "x".join(map(str, layer["output_shape"])), f"{layer['params']:,}", f"{layer['macs']:,}")
+    tot = report["totals"]
+    t.add_row("total", "", "", "", "", f"{tot['params']:,}", f"{tot['macs']:,}", style="bold")
+    console = Console()
+    console.print(t)
+    if "pisdf" in report:
+        p = report["pisdf"]
+        console.print(f"PiSDF: {p['actors']} actors, {p['edges']} FIFOs, {p['parameters']} parameters; "
+                      f"one iteration = {p['dag_tasks']} firings, {p['dag_edges']} precedences")
+
+
+def _arch_table(arch) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"architecture {arch.name}")
+    for col in ("PE", "type", "count", "op classes"):
+        t.add_column(col)
+    for pe in arch.processing_elements:
+        classes = sorted(pe.ops_per_cycle or pe.ops_per_s)
+        t.add_row(pe.name, str(pe.type), str(pe.count), ", ".join(classes))
+    Console().print(t)
+    for m in arch.memories:
+        typer.echo(f"memory {m.name} ({m.kind}): {m.capacity_bytes:,} B, {m.bandwidth_bytes_per_s / 1e9:.3f} GB/s")
+
+
+@app.command()
+@_friendly
+def zoo(out_dir: Path = typer.Argument(Path("instances/models"), help="Where to write the ONNX files."),
+        name: Optional[list[str]] = typer.Option(None, "--name", help="Only these models.")) -> None:
+    """(Re)build the model zoo ONNX files from the PyTorch definitions (needs torch)."""
+    from edgedse.models import zoo as zoo_module
+
+    for p in zoo_module.export_all(out_dir, name or None):
+        typer.echo(f"{p}  {p.stat().st_size:,} bytes")
+
+
+@app.command()
+def schema(out: Path = typer.Argument(Path("docs/architecture.schema.json"))) -> None:
+    """Export the JSON Schema of the architecture format."""
+    from edgedse.models.architecture import architecture_json_schema
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(architecture_json_schema())
+    typer.echo(str(out))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
