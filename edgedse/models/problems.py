@@ -1,0 +1,171 @@
+"""Problems as plain data. A formulation or heuristic reads a Problem; nothing here imports a solver.
+
+:class:`ScheduleProblem` — map a precedence DAG of tasks onto processing elements (PEs) and order
+them, minimizing makespan or energy. Times are integers in *ticks* (``tick_s`` seconds each; ``None``
+for unit-less benchmark sets such as STG), so every method and the evaluator compute exactly.
+
+Notation used by the formulations and the evaluator:
+
+* tasks ``i ∈ T = 0..n-1``, PEs ``k ∈ K = 0..m-1``;
+* ``p[i,k]`` execution time (ticks), ``NOT_ALLOWED`` (−1) if task ``i`` cannot run on PE ``k``;
+* ``e[i,k]`` energy (J) of task ``i`` on PE ``k``;
+* edges ``(i, j, v)`` with data volume ``v`` (bytes or unit-less), and ``c[(i,j)][k,l]`` the transfer
+  time (ticks) when ``i`` runs on ``k`` and ``j`` on ``l`` (zero on the diagonal: same PE);
+  ``ce[(i,j)][k,l]`` the transfer energy (J);
+* optional ``mem[i,k]`` bytes held by task ``i`` on PE ``k`` and ``capacity[k]`` bytes per PE
+  (a static allocation: everything mapped on a PE resides there together);
+* optional energy budget (J).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+
+from edgedse.errors import InfeasibleError, InputError
+
+NOT_ALLOWED = -1
+
+
+@dataclass(frozen=True)
+class ScheduleProblem:
+    """A heterogeneous DAG-scheduling instance (see the module docstring for notation).
+
+    Attributes:
+        name: instance name.
+        task_ids: task identifiers exactly as in the input file.
+        pe_names: PE instance names; ``pe_kinds[k]`` the kind (identical kinds are interchangeable
+            only if their rows of ``p``, ``e`` and ``c`` agree — see :attr:`identical_pe_groups`).
+        exec_time: ``p`` as an int array ``n × m`` (``NOT_ALLOWED`` where forbidden).
+        energy: ``e`` as a float array ``n × m`` (J).
+        edges: ``(i, j, volume)`` with task indices.
+        comm_time: per edge an int ``m × m`` array (ticks).
+        comm_energy: per edge a float ``m × m`` array (J), or ``None`` (no transfer energy).
+        memory: ``n × m`` bytes or ``None``; capacity: ``m`` bytes (0 = unlimited) or ``None``.
+        energy_budget: J, or ``None``.
+        tick_s: seconds per tick (``None``: unit-less benchmark times).
+        known_optimum / known_bounds: published values for the makespan, with ``source``.
+    """
+
+    name: str
+    task_ids: tuple[str, ...]
+    pe_names: tuple[str, ...]
+    pe_kinds: tuple[str, ...]
+    exec_time: np.ndarray
+    energy: np.ndarray
+    edges: tuple[tuple[int, int, float], ...]
+    comm_time: tuple[np.ndarray, ...]
+    comm_energy: tuple[np.ndarray, ...] | None = None
+    memory: np.ndarray | None = None
+    capacity: np.ndarray | None = None
+    energy_budget: float | None = None
+    tick_s: float | None = None
+    known_optimum: int | None = None
+    known_bounds: tuple[int, int] | None = None
+    source: str = ""
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    # -- sizes and views -----------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.task_ids)
+
+    @property
+    def m(self) -> int:
+        return len(self.pe_names)
+
+    def allowed(self, i: int) -> list[int]:
+        return [k for k in range(self.m) if self.exec_time[i, k] != NOT_ALLOWED]
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        g.add_nodes_from(range(self.n))
+        for idx, (i, j, v) in enumerate(self.edges):
+            g.add_edge(i, j, volume=v, index=idx)
+        return g
+
+    @cached_property
+    def topological_order(self) -> list[int]:
+        return list(nx.lexicographical_topological_sort(self.graph))
+
+    @cached_property
+    def has_communication(self) -> bool:
+        return any(c.any() for c in self.comm_time)
+
+    @cached_property
+    def identical_pe_groups(self) -> list[list[int]]:
+        """Groups of PEs that are interchangeable: same kind, same columns of ``p``, ``e``, ``mem``,
+        same capacity, and the same transfer times to and from every other PE."""
+        groups: list[list[int]] = []
+        for k in range(self.m):
+            for grp in groups:
+                if self._interchangeable(grp[0], k):
+                    grp.append(k)
+                    break
+            else:
+                groups.append([k])
+        return groups
+
+    def _interchangeable(self, a: int, b: int) -> bool:
+        if self.pe_kinds[a] != self.pe_kinds[b]:
+            return False
+        if not (np.array_equal(self.exec_time[:, a], self.exec_time[:, b])
+                and np.allclose(self.energy[:, a], self.energy[:, b])):
+            return False
+        if self.memory is not None and not np.array_equal(self.memory[:, a], self.memory[:, b]):
+            return False
+        if self.capacity is not None and self.capacity[a] != self.capacity[b]:
+            return False
+        perm = list(range(self.m))
+        perm[a], perm[b] = b, a
+        for c in self.comm_time + (self.comm_energy or ()):
+            if not np.allclose(c, c[np.ix_(perm, perm)]):
+                return False
+        return True
+
+    @cached_property
+    def uniform_comm(self) -> bool:
+        """True if every edge's transfer time is one value off the diagonal (e.g. Sinnen, STG)."""
+        off = ~np.eye(self.m, dtype=bool)
+        return all(len(set(c[off].tolist())) <= 1 for c in self.comm_time)
+
+    def min_time(self, i: int) -> int:
+        return int(min(self.exec_time[i, k] for k in self.allowed(i)))
+
+    def makespan_lower_bound(self) -> int:
+        """max(critical path with each task at its fastest PE, ⌈Σ fastest times / m⌉) — no transfers."""
+        dist: dict[int, int] = {}
+        for i in self.topological_order:
+            dist[i] = self.min_time(i) + max((dist[p] for p in self.graph.predecessors(i)), default=0)
+        cp = max(dist.values(), default=0)
+        load = -(-sum(self.min_time(i) for i in range(self.n)) // self.m)
+        return int(max(cp, load))
+
+    def validate(self) -> None:
+        """Check the obvious infeasibilities before solving; errors name the constraint family."""
+        src = self.source or self.name
+        if not nx.is_directed_acyclic_graph(self.graph):
+            cyc = nx.find_cycle(self.graph)
+            raise InputError(src, f"precedence edge {self.task_ids[cyc[0][0]]} → {self.task_ids[cyc[0][1]]}",
+                             "the task graph has a cycle", "remove the cycle (precedences must form a DAG)")
+        for i in range(self.n):
+            row = self.exec_time[i]
+            if not self.allowed(i):
+                raise InfeasibleError("assignment", f"task {self.task_ids[i]!r} cannot run on any PE")
+            if any(row[k] < 0 and row[k] != NOT_ALLOWED for k in range(self.m)):
+                raise InputError(src, f"task {self.task_ids[i]!r}", "has a negative execution time",
+                                 "execution times must be ≥ 0")
+        if self.memory is not None and self.capacity is not None:
+            for i in range(self.n):
+                fits = [k for k in self.allowed(i) if not self.capacity[k] or self.memory[i, k] <= self.capacity[k]]
+                if not fits:
+                    raise InfeasibleError("memory", f"task {self.task_ids[i]!r} needs more memory than any "
+                                                    "allowed PE's capacity")
+        if self.energy_budget is not None:
+            floor = sum(min(self.energy[i, k] for k in self.allowed(i)) for i in range(self.n))
+            if floor > self.energy_budget * (1 + 1e-12):
+                raise InfeasibleError("energy_budget", f"even the cheapest mapping needs {floor:.6g} J "
+                                                       f"> budget {self.energy_budget:.6g} J")
