@@ -1,0 +1,117 @@
+"""Solver runners: CP-SAT and HiGHS with a time limit, threads, seed and a warm start.
+
+They return a :class:`RawOutcome` in solver terms; the portfolio turns it into a SolveResult after
+the evaluator has checked the solution. Solver libraries are imported here, lazily.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class RawOutcome:
+    found: bool            # a solution is available
+    proven_optimal: bool
+    proven_infeasible: bool
+    objective: float | None
+    bound: float | None
+    wall_time_s: float
+    solver: str
+    values: object = None  # solver-specific handle to read the solution
+
+
+def run_cpsat(model, *, time_limit: float, threads: int, seed: int) -> RawOutcome:
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.max_time_in_seconds = float(time_limit)
+    prm.num_workers = max(1, int(threads))
+    prm.random_seed = int(seed)
+    t0 = time.perf_counter()
+    status = solver.Solve(model)
+    dt = time.perf_counter() - t0
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return RawOutcome(found=found, proven_optimal=status == cp_model.OPTIMAL,
+                      proven_infeasible=status == cp_model.INFEASIBLE,
+                      objective=solver.ObjectiveValue() if found else None,
+                      bound=solver.BestObjectiveBound() if status != cp_model.INFEASIBLE else None,
+                      wall_time_s=dt, solver=f"cp-sat {_version('ortools')}", values=solver)
+
+
+def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: dict | None = None) -> RawOutcome:
+    """Compile a Pyomo model to matrices (Pyomo's LinearStandardFormCompiler) and solve it with highspy.
+
+    Going through the matrices gives what Pyomo's HiGHS interface lacks: a MIP warm start
+    (``setSolution``), the dual bound, and a seed. ``warm_start`` maps Pyomo variables to values.
+    """
+    import highspy
+    import numpy as np
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    t0 = time.perf_counter()
+    repn = LinearStandardFormCompiler().write(model, mixed_form=False)  # all objectives here minimize
+    cols = repn.columns
+    A = repn.A.tocsc()
+    n_col, n_row = len(cols), A.shape[0]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, n_row
+    inf = highspy.kHighsInf
+    c = np.asarray(repn.c.todense()).ravel() if repn.c.shape[0] else np.zeros(n_col)
+    lp.col_cost_ = c[:n_col]
+    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.col_lower_ = np.array([v.lb if v.lb is not None else -inf for v in cols], dtype=float)
+    lp.col_upper_ = np.array([v.ub if v.ub is not None else inf for v in cols], dtype=float)
+    lp.row_lower_ = np.full(n_row, -inf)
+    lp.row_upper_ = np.asarray(repn.rhs, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
+                       else highspy.HighsVarType.kContinuous for v in cols]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(time_limit - (time.perf_counter() - t0), 0.1)))
+    h.setOptionValue("threads", max(1, int(threads)))
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    h.passModel(lp)
+    if warm_start:
+        sol = highspy.HighsSolution()
+        sol.col_value = [float(warm_start.get(v, v.value if v.value is not None else 0.0)) for v in cols]
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    dt = time.perf_counter() - t0
+    status = h.getModelStatus()
+    info = h.getInfo()
+    found = info.primal_solution_status == 2
+    values = None
+    if found:
+        col_value = h.getSolution().col_value
+        from pyomo.common.collections import ComponentMap
+
+        values = ComponentMap((v, col_value[idx]) for idx, v in enumerate(cols))
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    infeasible = status == highspy.HighsModelStatus.kInfeasible
+    bound = None
+    if not infeasible:
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+        if optimal and bound is None:
+            bound = float(info.objective_function_value)
+    return RawOutcome(found=found, proven_optimal=optimal, proven_infeasible=infeasible,
+                      objective=float(info.objective_function_value) if found else None, bound=bound,
+                      wall_time_s=dt, solver=f"highs {_version('highspy')} via pyomo {_version('pyomo')}",
+                      values=values)
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"

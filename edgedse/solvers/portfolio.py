@@ -1,0 +1,197 @@
+"""``solve(problem, method=…)`` — every method behind one call, every answer through the evaluator.
+
+Methods: ``cpsat`` and ``milp`` (exact, started from the best heuristic schedule, falling back to it if
+they end without a solution), ``heft``, ``list`` (CP/MISF) and ``ga`` (NSGA-II). A method is also
+available as a callable ``Problem -> SolveResult`` via :func:`method`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+from edgedse.analysis.evaluator import InvalidSolution, evaluate_schedule
+from edgedse.errors import InfeasibleError, InputError
+from edgedse.models.problems import ScheduleProblem
+from edgedse.models.solutions import Schedule, SolveResult, Status, Termination
+from edgedse.solvers.heuristics import cp_misf, heft, min_energy_mapping
+
+METHODS = ("cpsat", "milp", "heft", "list", "ga")
+OBJECTIVES = ("makespan", "energy")
+
+
+def objective_of(metrics, objective: str) -> float:
+    return float(metrics.makespan) if objective == "makespan" else float(metrics.energy_j)
+
+
+def analytic_bound(problem: ScheduleProblem, objective: str) -> float:
+    """Makespan: critical path / load bound. Energy: each task at its cheapest PE, transfers free."""
+    if objective == "makespan":
+        return float(problem.makespan_lower_bound())
+    return float(sum(min(problem.energy[i, k] for k in problem.allowed(i)) for i in range(problem.n)))
+
+
+def _within_caps(metrics, makespan_cap, energy_cap) -> bool:
+    return (makespan_cap is None or metrics.makespan <= makespan_cap) and \
+        (energy_cap is None or metrics.energy_j <= energy_cap * (1 + 1e-9))
+
+
+def heuristic_incumbents(problem: ScheduleProblem, objective: str, makespan_cap=None, energy_cap=None):
+    """Valid heuristic schedules (HEFT, CP/MISF, min-energy mapping), best first: [(name, schedule, metrics)]."""
+    out = []
+    for name, fn in (("heft", heft), ("list", cp_misf), ("min-energy", min_energy_mapping)):
+        s = fn(problem)
+        try:
+            met = evaluate_schedule(problem, s)
+        except InvalidSolution:
+            continue  # e.g. violates a memory capacity or the energy budget
+        if _within_caps(met, makespan_cap, energy_cap):
+            out.append((name, s, met))
+    out.sort(key=lambda t: (objective_of(t[2], objective), objective_of(t[2], "energy" if objective == "makespan"
+                                                                                  else "makespan")))
+    return out
+
+
+def _result(problem, schedule: Schedule | None, *, method: str, objective: str, bound: float | None,
+            t0: float, termination: Termination, details: dict, proven: bool = False) -> SolveResult:
+    """Evaluate ``schedule`` (raises InvalidSolution if broken) and package the result."""
+    wall = time.perf_counter() - t0
+    if schedule is None:
+        status = Status.INFEASIBLE if termination == Termination.INFEASIBLE else Status.UNKNOWN
+        return SolveResult(status, termination, method, None, bound, wall, None, None, details)
+    metrics = evaluate_schedule(problem, schedule)
+    obj = objective_of(metrics, objective)
+    tol = 1e-6 * max(1.0, abs(obj))
+    if bound is not None and bound > obj + tol:
+        raise RuntimeError(f"{method}: bound {bound} exceeds the evaluated objective {obj}: a modelling error")
+    status = Status.OPTIMAL if bound is not None and obj - bound <= tol else Status.FEASIBLE
+    if bound is not None and status == Status.OPTIMAL:
+        bound = obj if objective == "makespan" else bound
+    return SolveResult(status, termination, method, obj, bound, wall, schedule, metrics, details)
+
+
+def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "makespan", *,
+          time_limit: float = 10.0, seed: int = 0, threads: int = 2, makespan_cap: int | None = None,
+          energy_cap: float | None = None, hint: Schedule | None = None, level: str | None = None) -> SolveResult:
+    """Solve ``problem`` with ``method`` for ``objective``; the result's objective comes from the evaluator.
+
+    ``makespan_cap`` / ``energy_cap`` add ε-constraints (used by Pareto fronts). Raises
+    :class:`InputError` / :class:`InfeasibleError` for bad or obviously infeasible input.
+    """
+    if method not in METHODS:
+        raise InputError("--method", method, "is not a method", f"use one of {', '.join(METHODS)}")
+    if objective not in OBJECTIVES:
+        raise InputError("--objective", objective, "is not a schedule objective", f"use one of {', '.join(OBJECTIVES)}")
+    problem.validate()
+    t0 = time.perf_counter()
+    base_bound = analytic_bound(problem, objective)
+    details = {"seed": seed, "threads": threads, "time_limit_s": time_limit}
+    incumbents = heuristic_incumbents(problem, objective, makespan_cap, energy_cap)
+    if method in ("heft", "list"):
+        found = next(((s, m) for n, s, m in incumbents if n == method), None)
+        if found is None:
+            raw = heft(problem) if method == "heft" else cp_misf(problem)
+            try:
+                evaluate_schedule(problem, raw)
+            except InvalidSolution as exc:
+                details["error"] = str(exc)
+            return _result(problem, None, method=method, objective=objective, bound=base_bound, t0=t0,
+                           termination=Termination.HEURISTIC, details=details)
+        return _result(problem, found[0], method=method, objective=objective, bound=base_bound, t0=t0,
+                       termination=Termination.HEURISTIC, details=details)
+    if method == "ga":
+        from edgedse.solvers.ga import nsga2
+
+        front = nsga2(problem, seed=seed, time_limit=time_limit)
+        valid = [(s, ms, e) for s, ms, e in front
+                 if (makespan_cap is None or ms <= makespan_cap) and (energy_cap is None or e <= energy_cap * (1 + 1e-9))]
+        best = min(valid, key=lambda t: (t[1], t[2]) if objective == "makespan" else (t[2], t[1]), default=None)
+        details["front_size"] = len(front)
+        return _result(problem, best[0] if best else None, method=method, objective=objective, bound=base_bound,
+                       t0=t0, termination=Termination.HEURISTIC, details=details)
+    start_from = hint or (incumbents[0][1] if incumbents else None)
+    if start_from is not None:
+        details["warm_start"] = incumbents[0][0] if hint is None else "given"
+    return _exact(problem, method, objective, time_limit=time_limit, seed=seed, threads=threads,
+                  makespan_cap=makespan_cap, energy_cap=energy_cap, start_from=start_from,
+                  base_bound=base_bound, t0=t0, details=details, level=level)
+
+
+def _exact(problem, method, objective, *, time_limit, seed, threads, makespan_cap, energy_cap, start_from,
+           base_bound, t0, details, level) -> SolveResult:
+    horizon = None
+    if objective == "makespan" and start_from is not None:
+        horizon = evaluate_schedule(problem, start_from).makespan
+    if method == "cpsat":
+        from edgedse.formulations import schedule_cpsat as f
+        from edgedse.solvers.backends import run_cpsat
+
+        built = f.build(problem, objective, horizon=horizon, makespan_cap=makespan_cap, energy_cap=energy_cap,
+                        hint=start_from, level=level)
+        details["build_s"] = time.perf_counter() - t0
+        details["level"] = built.level
+        raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
+        schedule = f.decode(problem, built, raw.values) if raw.found else None
+        scale = built.energy_scale
+    else:
+        from edgedse.formulations import schedule_milp as f
+        from edgedse.solvers.backends import run_highs
+
+        model, scale = f.build(problem, objective, horizon=horizon, makespan_cap=makespan_cap, energy_cap=energy_cap)
+        details["build_s"] = time.perf_counter() - t0
+        warm = f.warm_start_values(model, problem, start_from) if start_from is not None else None
+        raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed, warm_start=warm)
+        schedule = f.decode(problem, model, raw.values) if raw.found else None
+    details["solver"] = raw.solver
+    details["solve_s"] = raw.wall_time_s
+    bound = base_bound if makespan_cap is None and energy_cap is None else None
+    if raw.bound is not None:
+        solver_bound = raw.bound if objective == "makespan" else raw.bound / scale
+        if objective == "energy" and scale != 1.0:
+            # energies were rounded to integers of 1/scale J: allow that rounding in the bound
+            solver_bound -= (problem.n + len(problem.edges)) * 0.5 / scale
+        if objective == "makespan":
+            import math
+            solver_bound = math.ceil(solver_bound - 1e-6)
+        bound = max(bound or float("-inf"), solver_bound)
+    if raw.proven_infeasible:
+        if start_from is not None and horizon is None:
+            raise RuntimeError("solver proved infeasible a problem with a valid heuristic schedule")
+        return _result(problem, None, method=method, objective=objective, bound=None, t0=t0,
+                       termination=Termination.INFEASIBLE, details=details)
+    if schedule is None:
+        if start_from is None:
+            return _result(problem, None, method=method, objective=objective, bound=bound, t0=t0,
+                           termination=Termination.TIME_LIMIT, details=details)
+        details["fallback"] = details.get("warm_start", "heuristic")
+        return _result(problem, start_from, method=method, objective=objective, bound=bound, t0=t0,
+                       termination=Termination.FALLBACK, details=details)
+    term = Termination.OPTIMAL if raw.proven_optimal else Termination.TIME_LIMIT
+    return _result(problem, schedule, method=method, objective=objective, bound=bound, t0=t0,
+                   termination=term, details=details)
+
+
+def diagnose_infeasibility(problem: ScheduleProblem, *, time_limit: float = 10.0) -> str:
+    """Name the constraint family whose removal makes ``problem`` feasible (memory or energy_budget)."""
+    for family, relaxed in (("memory", dataclasses.replace(problem, capacity=None)),
+                            ("energy_budget", dataclasses.replace(problem, energy_budget=None))):
+        if relaxed == problem:
+            continue
+        res = solve(relaxed, "cpsat", "makespan", time_limit=time_limit)
+        if res.status in (Status.OPTIMAL, Status.FEASIBLE):
+            return family
+    return "memory+energy_budget"
+
+
+def solve_or_explain(problem: ScheduleProblem, **kwargs) -> SolveResult:
+    """:func:`solve`, and if the answer is INFEASIBLE raise :class:`InfeasibleError` naming the family."""
+    res = solve(problem, **kwargs)
+    if res.status == Status.INFEASIBLE and kwargs.get("makespan_cap") is None and kwargs.get("energy_cap") is None:
+        family = diagnose_infeasibility(problem)
+        raise InfeasibleError(family, f"{problem.name}: no schedule satisfies the {family} constraints")
+    return res
+
+
+def method(name: str, **options) -> Callable[[ScheduleProblem], SolveResult]:
+    """A solver as a callable ``Problem -> SolveResult`` (JobShopLib style)."""
+    return lambda problem: solve(problem, name, **options)
