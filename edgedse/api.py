@@ -13,7 +13,8 @@ from edgedse.models.architecture import Architecture, load_architecture
 from edgedse.models.dnn import LayerGraph
 from edgedse.models.onnx_import import load_onnx
 
-__all__ = ["load_onnx", "load_architecture", "inspect_model", "Architecture", "LayerGraph"]
+__all__ = ["load_onnx", "load_architecture", "inspect_model", "load_problem", "schedule", "schedule_report",
+           "solve", "Architecture", "LayerGraph"]
 
 
 def inspect_model(path: str | Path, *, bits: int = 16, with_pisdf: bool = False) -> dict:
@@ -36,4 +37,60 @@ def inspect_model(path: str | Path, *, bits: int = 16, with_pisdf: bool = False)
         dag = g.resolve().expand()
         report["pisdf"] = {"actors": len(g.actors), "edges": len(g.edges), "parameters": len(g.parameters),
                            "dag_tasks": dag.number_of_nodes(), "dag_edges": dag.number_of_edges()}
+    return report
+
+
+def load_problem(path: str | Path, pes: int | None = None):
+    """A :class:`~edgedse.models.problems.ScheduleProblem` from .stg/.gxl (with ``pes``), a YAML instance
+    or a Topcuoglu directory."""
+    from edgedse.formats import load_schedule_problem
+
+    return load_schedule_problem(path, pes)
+
+
+def solve(problem, method: str = "cpsat", objective: str = "makespan", **options):
+    """Solve a problem with one method; see :func:`edgedse.solvers.portfolio.solve`."""
+    from edgedse.solvers.portfolio import solve_or_explain
+
+    return solve_or_explain(problem, method=method, objective=objective, **options)
+
+
+def schedule(path: str | Path, *, pes: int | None = None, method: str = "cpsat", objective: str = "makespan",
+             **options):
+    """Load an instance and solve it: returns ``(problem, SolveResult)``."""
+    problem = load_problem(path, pes)
+    return problem, solve(problem, method, objective, **options)
+
+
+def schedule_report(problem, result) -> dict:
+    """The JSON document of ``edgedse schedule --json``.
+
+    Task ids are exactly those of the input file; PEs are integers 0..M-1. Times are in seconds for YAML
+    instances (``tick_s`` set) and in the file's time units otherwise.
+    """
+    scale = problem.tick_s or 1
+    conv = (lambda t: t * scale) if problem.tick_s else (lambda t: t)
+    tasks = []
+    if result.solution is not None:
+        for i in range(problem.n):
+            k, s = result.solution.pe[i], result.solution.start[i]
+            tasks.append({"id": problem.task_ids[i], "pe": int(k), "start": conv(s),
+                          "end": conv(s + int(problem.exec_time[i, k]))})
+    obj, bound = result.objective, result.bound
+    objective = result.details.get("objective", "makespan")
+    if objective == "makespan" and problem.tick_s:
+        obj = None if obj is None else obj * scale
+        bound = None if bound is None else bound * scale
+    report = {"status": str(result.status), "termination": str(result.termination), "objective": obj,
+              "bound": bound, "gap": result.gap, "wall_time_s": result.wall_time_s, "method": result.method,
+              "objective_kind": objective, "instance": problem.name, "tasks": tasks,
+              "known_optimum": problem.known_optimum, "details": {k: v for k, v in result.details.items()}}
+    if result.metrics is not None:
+        span = result.metrics.makespan or 1
+        report["makespan"] = conv(result.metrics.makespan)
+        report["energy_j"] = result.metrics.energy_j
+        report["pes"] = [{"name": problem.pe_names[k], "tasks": sum(1 for i in range(problem.n)
+                                                                    if result.solution.pe[i] == k),
+                          "busy": conv(result.metrics.busy[k]), "utilization": result.metrics.busy[k] / span}
+                         for k in range(problem.m)]
     return report

@@ -106,6 +106,70 @@ def _arch_table(arch) -> None:
 
 @app.command()
 @_friendly
+def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .yaml, or a Topcuoglu directory."),
+             pes: Optional[int] = typer.Option(None, "--pes", help="Identical processors (for .stg/.gxl)."),
+             method: str = typer.Option("cpsat", help="cpsat | milp | heft | list | ga"),
+             objective: str = typer.Option("makespan", help="makespan | energy"),
+             time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds."),
+             seed: int = typer.Option(0, help="Random seed."),
+             threads: int = typer.Option(2, help="Solver threads."),
+             as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+             gantt: Optional[Path] = typer.Option(None, "--gantt", help="Write the Gantt chart (PNG).")) -> None:
+    """Map and schedule a task graph on PEs, minimizing makespan or energy, with a proven bound."""
+    from edgedse import api
+
+    problem, result = api.schedule(instance, pes=pes, method=method, objective=objective, time_limit=time_limit,
+                                   seed=seed, threads=threads)
+    report = api.schedule_report(problem, result)
+    if gantt is not None and result.solution is not None:
+        from edgedse.analysis.plots import gantt as draw
+
+        draw(problem, result.solution, gantt, title=f"{problem.name} — {method}")
+    if as_json:
+        _print_json(report)
+        return
+    _schedule_table(problem, report)
+    if gantt is not None:
+        typer.echo(f"Gantt chart written to {gantt}")
+
+
+def _schedule_table(problem, report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    unit = "s" if problem.tick_s else "time units"
+    console.print(f"[bold]{problem.name}[/]: {problem.n} tasks, {problem.m} PEs — method {report['method']}")
+    gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
+    console.print(f"status {report['status']} ({report['termination']}), objective {report['objective']}, "
+                  f"bound {report['bound']}, gap {gap}, wall time {report['wall_time_s']:.2f} s "
+                  f"(times in {unit})")
+    if report.get("known_optimum") is not None:
+        console.print(f"known optimum: {report['known_optimum']}")
+    t = Table(title="utilization per PE")
+    for col in ("PE", "tasks", "busy", "utilization"):
+        t.add_column(col)
+    for pe in report.get("pes", []):
+        t.add_row(pe["name"], str(pe["tasks"]), f"{pe['busy']:g}", f"{pe['utilization']:.1%}")
+    console.print(t)
+    if report["tasks"]:
+        _ascii_gantt(console, problem, report)
+
+
+def _ascii_gantt(console, problem, report: dict, width: int = 56) -> None:
+    span = max((t["end"] for t in report["tasks"]), default=0) or 1
+    rows = {k: [" "] * width for k in range(problem.m)}
+    for i, t in enumerate(report["tasks"]):
+        a, b = int(t["start"] / span * (width - 1)), int(t["end"] / span * (width - 1))
+        if t["end"] > t["start"]:
+            for x in range(a, max(b, a + 1)):
+                rows[t["pe"]][x] = "█▓"[i % 2]
+    for k in range(problem.m):
+        console.print(f"{problem.pe_names[k]:>8} |{''.join(rows[k])}|")
+
+
+@app.command()
+@_friendly
 def zoo(out_dir: Path = typer.Argument(Path("instances/models"), help="Where to write the ONNX files."),
         name: Optional[list[str]] = typer.Option(None, "--name", help="Only these models.")) -> None:
     """(Re)build the model zoo ONNX files from the PyTorch definitions (needs torch)."""

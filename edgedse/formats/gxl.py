@@ -48,6 +48,9 @@ def read_gxl(path: str | Path, pes: int, known_optimum: int | None = None) -> Sc
         if a not in index or b not in index:
             raise InputError(path, f"edge {a}->{b}", "refers to an unknown node", "declare both nodes")
         edges.append((index[a], index[b], _weight(edge, path, f"edge {a}->{b}")))
+    if known_optimum is None:
+        from edgedse.formats.references import sinnen_reference
+        known_optimum = sinnen_reference(path, pes)
     return homogeneous_problem(f"{path.stem}_m{pes}", ids, times, edges, pes, str(path),
                                known_optimum=known_optimum,
                                known_bounds=(known_optimum, known_optimum) if known_optimum else None)

@@ -42,6 +42,9 @@ def read_stg(path: str | Path, pes: int, known: tuple[int, int] | None = None) -
         raise InputError(path, "task count", f"header says {n} tasks (+2 dummies) but {len(ids)} are listed",
                          "fix the first line")
     opt, bounds = None, None
+    if known is None:
+        from edgedse.formats.references import stg_reference
+        known = stg_reference(path, n, pes)
     if known is not None:
         bounds = known
         opt = known[0] if known[0] == known[1] else None

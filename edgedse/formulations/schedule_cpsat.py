@@ -254,7 +254,8 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
     define_energy_budget(m, p, v, scale, energy)
     if energy_cap is not None:
         m.Add(energy <= int(energy_cap * scale + 1e-9))
-    v.makespan = m.NewIntVar(max(head[i] + p.min_time(i) for i in range(p.n)) if p.n else 0, max(H, 0), "C")
+    lower = min(p.makespan_lower_bound(), H)  # critical path and load bound: lets CP-SAT stop early
+    v.makespan = m.NewIntVar(lower, max(H, lower), "C")
     m.AddMaxEquality(v.makespan, end)
     if objective == "makespan":
         m.Minimize(v.makespan)

@@ -69,9 +69,10 @@ def nsga2(problem: ScheduleProblem, *, seed: int = 0, generations: int = 100, po
     algo.setup(Mapping(), seed=seed, verbose=False)
     t0 = time.perf_counter()
     gen = 0
-    while algo.has_next() and gen < generations and time.perf_counter() - t0 < time_limit:
-        algo.next()
-        gen += 1
+    with np.errstate(invalid="ignore"):  # SBX on genes at the bounds yields NaNs that pymoo repairs
+        while algo.has_next() and gen < generations and time.perf_counter() - t0 < time_limit:
+            algo.next()
+            gen += 1
     res = algo.result()
     front: dict[tuple[int, float], Schedule] = {}
     X = np.atleast_2d(res.X)

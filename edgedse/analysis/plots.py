@@ -1,0 +1,57 @@
+"""Plots: Gantt chart per PE, utilization, Pareto fronts (matplotlib, headless)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def gantt(problem, schedule, path: str | Path | None = None, title: str = "", ax=None):
+    """Draw one row per PE with a bar per task (ticks, or seconds when the problem has ``tick_s``)."""
+    plt = _plt()
+    scale = problem.tick_s or 1.0
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 0.5 + 0.45 * problem.m))
+    cmap = plt.get_cmap("tab20")
+    for i in range(problem.n):
+        k, s = schedule.pe[i], schedule.start[i]
+        d = int(problem.exec_time[i, k])
+        if d == 0:
+            continue
+        ax.barh(k, d * scale, left=s * scale, color=cmap(i % 20), edgecolor="black", linewidth=0.3)
+        if problem.n <= 40:
+            ax.text((s + d / 2) * scale, k, problem.task_ids[i], ha="center", va="center", fontsize=6)
+    ax.set_yticks(range(problem.m), problem.pe_names)
+    ax.invert_yaxis()
+    ax.set_xlabel("time (s)" if problem.tick_s else "time")
+    ax.set_title(title or problem.name)
+    if path is not None:
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=120)
+        plt.close(ax.figure)
+    return ax
+
+
+def pareto(points: dict[str, list[tuple[float, float]]], path: str | Path | None = None,
+           xlabel: str = "makespan", ylabel: str = "energy (J)", ax=None):
+    """Scatter/step plot of one or more fronts: ``{label: [(x, y), …]}``."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for label, pts in points.items():
+        pts = sorted(pts)
+        ax.step([p[0] for p in pts], [p[1] for p in pts], where="post", marker="o", label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if path is not None:
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=120)
+        plt.close(ax.figure)
+    return ax
