@@ -209,6 +209,13 @@ def define_energy_budget(m, p: ScheduleProblem, v: Vars, scale: float, energy) -
         m.Add(energy <= int(p.energy_budget * scale))
 
 
+def energy_cap_ticks(p: ScheduleProblem, cap: float, scale: float) -> int:
+    """An ε-constraint E ≤ cap in scaled integers, widened by the rounding of each term (½ unit each) so a
+    solution whose true energy is ``cap`` stays feasible; caps hold to about 1e-7 relative."""
+    terms = p.n + (len(p.edges) if p.comm_energy is not None else 0)
+    return int(cap * scale + 0.5 * terms + 1e-6) if scale != 1.0 else int(cap + 1e-9)
+
+
 # -- assembly ---------------------------------------------------------------------------------------
 def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int | None = None,
           level: str | None = None, makespan_cap: int | None = None, energy_cap: float | None = None,
@@ -253,7 +260,7 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
     energy = energy_expression(m, p, v, scale)
     define_energy_budget(m, p, v, scale, energy)
     if energy_cap is not None:
-        m.Add(energy <= int(energy_cap * scale + 1e-9))
+        m.Add(energy <= energy_cap_ticks(p, energy_cap, scale))
     lower = min(p.makespan_lower_bound(), H)  # critical path and load bound: lets CP-SAT stop early
     v.makespan = m.NewIntVar(lower, max(H, lower), "C")
     m.AddMaxEquality(v.makespan, end)

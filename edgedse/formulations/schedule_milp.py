@@ -167,7 +167,7 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
     if p.energy_budget is not None:
         m.energy_budget = pyo.Constraint(expr=energy <= p.energy_budget * scale)
     if energy_cap is not None:
-        m.energy_cap = pyo.Constraint(expr=energy <= energy_cap * scale + 1e-9)
+        m.energy_cap = pyo.Constraint(expr=energy <= energy_cap * scale * (1 + 1e-9) + 1e-9)
     m.obj = pyo.Objective(expr=m.C if objective == "makespan" else energy, sense=pyo.minimize)
     return m, scale
 

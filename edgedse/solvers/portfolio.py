@@ -33,7 +33,7 @@ def analytic_bound(problem: ScheduleProblem, objective: str) -> float:
 
 def _within_caps(metrics, makespan_cap, energy_cap) -> bool:
     return (makespan_cap is None or metrics.makespan <= makespan_cap) and \
-        (energy_cap is None or metrics.energy_j <= energy_cap * (1 + 1e-9))
+        (energy_cap is None or metrics.energy_j <= energy_cap * (1 + 1e-6))
 
 
 def heuristic_incumbents(problem: ScheduleProblem, objective: str, makespan_cap=None, energy_cap=None):
@@ -105,7 +105,7 @@ def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "mak
 
         front = nsga2(problem, seed=seed, time_limit=time_limit)
         valid = [(s, ms, e) for s, ms, e in front
-                 if (makespan_cap is None or ms <= makespan_cap) and (energy_cap is None or e <= energy_cap * (1 + 1e-9))]
+                 if (makespan_cap is None or ms <= makespan_cap) and (energy_cap is None or e <= energy_cap * (1 + 1e-6))]
         best = min(valid, key=lambda t: (t[1], t[2]) if objective == "makespan" else (t[2], t[1]), default=None)
         details["front_size"] = len(front)
         return _result(problem, best[0] if best else None, method=method, objective=objective, bound=base_bound,
@@ -179,9 +179,10 @@ def _exact(problem, method, objective, *, time_limit, seed, threads, makespan_ca
 
 def diagnose_infeasibility(problem: ScheduleProblem, *, time_limit: float = 10.0) -> str:
     """Name the constraint family whose removal makes ``problem`` feasible (memory or energy_budget)."""
-    for family, relaxed in (("memory", dataclasses.replace(problem, capacity=None)),
-                            ("energy_budget", dataclasses.replace(problem, energy_budget=None))):
-        if relaxed == problem:
+    for family, present, relaxed in (
+            ("memory", problem.capacity is not None, dataclasses.replace(problem, capacity=None)),
+            ("energy_budget", problem.energy_budget is not None, dataclasses.replace(problem, energy_budget=None))):
+        if not present:
             continue
         res = solve(relaxed, "cpsat", "makespan", time_limit=time_limit)
         if res.status in (Status.OPTIMAL, Status.FEASIBLE):
