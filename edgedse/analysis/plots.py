@@ -5,9 +5,12 @@ from pathlib import Path
 
 
 def _plt():
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "ipykernel" not in sys.modules:  # headless outside notebooks; inline inside them
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 
