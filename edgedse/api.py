@@ -69,7 +69,7 @@ def schedule_report(problem, result) -> dict:
     instances (``tick_s`` set) and in the file's time units otherwise.
     """
     scale = problem.tick_s or 1
-    conv = (lambda t: t * scale) if problem.tick_s else (lambda t: t)
+    conv = (lambda t: round(t * scale, 12)) if problem.tick_s else (lambda t: t)
     tasks = []
     if result.solution is not None:
         for i in range(problem.n):
@@ -79,8 +79,8 @@ def schedule_report(problem, result) -> dict:
     obj, bound = result.objective, result.bound
     objective = result.details.get("objective", "makespan")
     if objective == "makespan" and problem.tick_s:
-        obj = None if obj is None else obj * scale
-        bound = None if bound is None else bound * scale
+        obj = None if obj is None else conv(obj)
+        bound = None if bound is None else conv(bound)
     report = {"status": str(result.status), "termination": str(result.termination), "objective": obj,
               "bound": bound, "gap": result.gap, "wall_time_s": result.wall_time_s, "method": result.method,
               "objective_kind": objective, "instance": problem.name, "tasks": tasks,

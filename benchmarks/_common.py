@@ -1,0 +1,19 @@
+"""Helpers shared by the benchmark scripts: run one method on one problem, summarise a column."""
+from __future__ import annotations
+
+import statistics
+
+from edgedse.models.solutions import Status
+from edgedse.solvers.portfolio import solve
+
+
+def run(problem, method: str, time_limit: float, threads: int = 2):
+    r = solve(problem, method, "makespan", time_limit=time_limit, threads=threads)
+    return {"status": r.status, "objective": r.objective, "bound": r.bound, "time": r.wall_time_s,
+            "proven": r.status == Status.OPTIMAL}
+
+
+def describe(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"median {statistics.median(values):.2f}  max {max(values):.2f}"
