@@ -58,24 +58,6 @@ def choose_level(problem: ScheduleProblem) -> str:
     return "pe"
 
 
-def serial_horizon(problem: ScheduleProblem) -> int:
-    """A makespan every schedule can meet: all tasks one after another at their slowest, plus all transfers."""
-    p = problem
-    slow = sum(max(p.exec_time[i, k] for k in p.allowed(i)) for i in range(p.n))
-    return int(slow + sum(int(c.max()) for c in p.comm_time))
-
-
-def heads_and_tails(problem: ScheduleProblem) -> tuple[list[int], list[int]]:
-    """head_i: longest path to i (fastest times, no transfers); tail_i: longest path after i."""
-    p = problem
-    head, tail = [0] * p.n, [0] * p.n
-    for i in p.topological_order:
-        head[i] = max((head[u] + p.min_time(u) for u in p.graph.predecessors(i)), default=0)
-    for i in reversed(p.topological_order):
-        tail[i] = max((p.min_time(j) + tail[j] for j in p.graph.successors(i)), default=0)
-    return head, tail
-
-
 # -- constraint families ----------------------------------------------------------------------------
 def define_assignment(m, p: ScheduleProblem, v: Vars) -> None:
     """Each task runs on exactly one allowed unit:  Σ_u x[i,u] = 1  ∀ i."""
@@ -236,10 +218,10 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
     m = cp_model.CpModel()
     level = level or choose_level(p)
     units = [[k] for k in range(p.m)] if level == "pe" else [list(g) for g in p.identical_pe_groups]
-    H = int(horizon if horizon is not None else serial_horizon(p))
+    H = int(horizon if horizon is not None else p.serial_horizon)
     if makespan_cap is not None:
         H = min(H, int(makespan_cap))
-    head, tail = heads_and_tails(p)
+    head, tail = p.heads_and_tails
     start, end = [], []
     for i in range(p.n):
         lo, hi = head[i], H - tail[i] - p.min_time(i)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from edgedse.formulations.schedule_cpsat import energy_scale, heads_and_tails, serial_horizon
+from edgedse.formulations.schedule_cpsat import energy_scale
 from edgedse.models.problems import NOT_ALLOWED, ScheduleProblem
 
 
@@ -148,10 +148,10 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
     import pyomo.environ as pyo
 
     p = problem
-    big_m = int(horizon if horizon is not None else serial_horizon(p))
+    big_m = int(horizon if horizon is not None else p.serial_horizon)
     if makespan_cap is not None:
         big_m = min(big_m, int(makespan_cap))
-    head, tail = heads_and_tails(p)
+    head, tail = p.heads_and_tails
     m = pyo.ConcreteModel(name=p.name)
     m.x = pyo.Var([(i, k) for i in range(p.n) for k in p.allowed(i)], domain=pyo.Binary)
     m.s = pyo.Var(range(p.n), domain=pyo.NonNegativeIntegers, bounds=lambda m, i: (head[i], max(head[i], big_m - tail[i] - p.min_time(i))))

@@ -77,7 +77,12 @@ class ScheduleProblem:
         return len(self.pe_names)
 
     def allowed(self, i: int) -> list[int]:
-        return [k for k in range(self.m) if self.exec_time[i, k] != NOT_ALLOWED]
+        """PEs that may run task ``i`` (the arrays of a problem are treated as immutable: views are cached)."""
+        return self._allowed[i]
+
+    @cached_property
+    def _allowed(self) -> tuple[list[int], ...]:
+        return tuple([k for k in range(self.m) if self.exec_time[i, k] != NOT_ALLOWED] for i in range(self.n))
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -133,15 +138,35 @@ class ScheduleProblem:
         return all(len(set(c[off].tolist())) <= 1 for c in self.comm_time)
 
     def min_time(self, i: int) -> int:
-        return int(min(self.exec_time[i, k] for k in self.allowed(i)))
+        """Execution time of task ``i`` on its fastest allowed PE (ticks)."""
+        return self._min_times[i]
+
+    @cached_property
+    def _min_times(self) -> tuple[int, ...]:
+        return tuple(int(min(self.exec_time[i, k] for k in self.allowed(i))) for i in range(self.n))
+
+    @cached_property
+    def heads_and_tails(self) -> tuple[list[int], list[int]]:
+        """Longest paths with every task at its fastest time and transfers free (ticks):
+        ``head_i`` = before i starts, ``tail_i`` = after i ends. Valid bounds for every schedule."""
+        head, tail = [0] * self.n, [0] * self.n
+        for i in self.topological_order:
+            head[i] = max((head[u] + self.min_time(u) for u in self.graph.predecessors(i)), default=0)
+        for i in reversed(self.topological_order):
+            tail[i] = max((self.min_time(j) + tail[j] for j in self.graph.successors(i)), default=0)
+        return head, tail
+
+    @cached_property
+    def serial_horizon(self) -> int:
+        """A makespan every schedule can meet: all tasks one after another at their slowest, plus all transfers."""
+        slow = sum(max(self.exec_time[i, k] for k in self.allowed(i)) for i in range(self.n))
+        return int(slow + sum(int(c.max()) for c in self.comm_time))
 
     def makespan_lower_bound(self) -> int:
         """max(critical path with each task at its fastest PE, ⌈Σ fastest times / m⌉) — no transfers."""
-        dist: dict[int, int] = {}
-        for i in self.topological_order:
-            dist[i] = self.min_time(i) + max((dist[p] for p in self.graph.predecessors(i)), default=0)
-        cp = max(dist.values(), default=0)
-        load = -(-sum(self.min_time(i) for i in range(self.n)) // self.m)
+        head, tail = self.heads_and_tails
+        cp = max((head[i] + self.min_time(i) + tail[i] for i in range(self.n)), default=0)
+        load = -(-sum(self._min_times) // self.m)
         return int(max(cp, load))
 
     def validate(self) -> None:

@@ -108,9 +108,8 @@ def cp_misf_priority(problem: ScheduleProblem) -> np.ndarray:
     """CP/MISF (Kasahara & Narita 1984): critical path first (longest path to the exit, each task at its
     fastest time), ties broken by the most immediate successors."""
     p = problem
-    level = np.zeros(p.n)
-    for i in reversed(p.topological_order):
-        level[i] = p.min_time(i) + max((level[j] for j in p.graph.successors(i)), default=0.0)
+    _, tail = p.heads_and_tails
+    level = np.array([p.min_time(i) + tail[i] for i in range(p.n)], dtype=float)
     n_succ = np.array([p.graph.out_degree(i) for i in range(p.n)])
     return level + n_succ / (n_succ.max() + 1.0 if p.n else 1.0) * 0.5
 
