@@ -191,11 +191,15 @@ def define_energy_budget(m, p: ScheduleProblem, v: Vars, scale: float, energy) -
         m.Add(energy <= int(p.energy_budget * scale))
 
 
+def energy_rounding_units(p: ScheduleProblem) -> float:
+    """Worst-case rounding of the scaled energy: ½ unit per rounded term (tasks, and edges with transfer energy)."""
+    return 0.5 * (p.n + (len(p.edges) if p.comm_energy is not None else 0))
+
+
 def energy_cap_ticks(p: ScheduleProblem, cap: float, scale: float) -> int:
-    """An ε-constraint E ≤ cap in scaled integers, widened by the rounding of each term (½ unit each) so a
-    solution whose true energy is ``cap`` stays feasible; caps hold to about 1e-7 relative."""
-    terms = p.n + (len(p.edges) if p.comm_energy is not None else 0)
-    return int(cap * scale + 0.5 * terms + 1e-6) if scale != 1.0 else int(cap + 1e-9)
+    """An ε-constraint E ≤ cap in scaled integers, widened by the rounding of the terms so a solution whose
+    true energy is ``cap`` stays feasible; caps hold to about 1e-7 relative."""
+    return int(cap * scale + energy_rounding_units(p) + 1e-6) if scale != 1.0 else int(cap + 1e-9)
 
 
 # -- assembly ---------------------------------------------------------------------------------------

@@ -31,21 +31,34 @@ def analytic_bound(problem: ScheduleProblem, objective: str) -> float:
     return float(sum(min(problem.energy[i, k] for k in problem.allowed(i)) for i in range(problem.n)))
 
 
-def _within_caps(metrics, makespan_cap, energy_cap) -> bool:
-    return (makespan_cap is None or metrics.makespan <= makespan_cap) and \
-        (energy_cap is None or metrics.energy_j <= energy_cap * (1 + 1e-6))
+HEURISTICS = {"heft": heft, "list": cp_misf, "min-energy": min_energy_mapping}
+
+
+def _within_caps(makespan: float, energy_j: float, makespan_cap, energy_cap) -> bool:
+    """The ε-constraints; energy caps hold to 1e-6 relative (energies are scaled to integers)."""
+    return (makespan_cap is None or makespan <= makespan_cap) and \
+        (energy_cap is None or energy_j <= energy_cap * (1 + 1e-6))
+
+
+def _run_heuristic(problem: ScheduleProblem, name: str, makespan_cap=None, energy_cap=None):
+    """(schedule, metrics, None) if heuristic ``name`` gives a valid schedule within the caps, else
+    (None, None, reason)."""
+    schedule = HEURISTICS[name](problem)
+    try:
+        met = evaluate_schedule(problem, schedule)
+    except InvalidSolution as exc:  # e.g. violates a memory capacity or the energy budget
+        return None, None, str(exc)
+    if not _within_caps(met.makespan, met.energy_j, makespan_cap, energy_cap):
+        return None, None, "outside the ε-constraint caps"
+    return schedule, met, None
 
 
 def heuristic_incumbents(problem: ScheduleProblem, objective: str, makespan_cap=None, energy_cap=None):
     """Valid heuristic schedules (HEFT, CP/MISF, min-energy mapping), best first: [(name, schedule, metrics)]."""
     out = []
-    for name, fn in (("heft", heft), ("list", cp_misf), ("min-energy", min_energy_mapping)):
-        s = fn(problem)
-        try:
-            met = evaluate_schedule(problem, s)
-        except InvalidSolution:
-            continue  # e.g. violates a memory capacity or the energy budget
-        if _within_caps(met, makespan_cap, energy_cap):
+    for name in HEURISTICS:
+        s, met, _ = _run_heuristic(problem, name, makespan_cap, energy_cap)
+        if s is not None:
             out.append((name, s, met))
     out.sort(key=lambda t: (objective_of(t[2], objective), objective_of(t[2], "energy" if objective == "makespan"
                                                                                   else "makespan")))
@@ -53,7 +66,7 @@ def heuristic_incumbents(problem: ScheduleProblem, objective: str, makespan_cap=
 
 
 def _result(problem, schedule: Schedule | None, *, method: str, objective: str, bound: float | None,
-            t0: float, termination: Termination, details: dict, proven: bool = False) -> SolveResult:
+            t0: float, termination: Termination, details: dict) -> SolveResult:
     """Evaluate ``schedule`` (raises InvalidSolution if broken) and package the result."""
     wall = time.perf_counter() - t0
     if schedule is None:
@@ -87,29 +100,22 @@ def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "mak
     t0 = time.perf_counter()
     base_bound = analytic_bound(problem, objective)
     details = {"objective": objective, "seed": seed, "threads": threads, "time_limit_s": time_limit}
-    incumbents = heuristic_incumbents(problem, objective, makespan_cap, energy_cap)
     if method in ("heft", "list"):
-        found = next(((s, m) for n, s, m in incumbents if n == method), None)
-        if found is None:
-            raw = heft(problem) if method == "heft" else cp_misf(problem)
-            try:
-                evaluate_schedule(problem, raw)
-            except InvalidSolution as exc:
-                details["error"] = str(exc)
-            return _result(problem, None, method=method, objective=objective, bound=base_bound, t0=t0,
-                           termination=Termination.HEURISTIC, details=details)
-        return _result(problem, found[0], method=method, objective=objective, bound=base_bound, t0=t0,
+        schedule, _, reason = _run_heuristic(problem, method, makespan_cap, energy_cap)
+        if reason is not None:
+            details["error"] = reason
+        return _result(problem, schedule, method=method, objective=objective, bound=base_bound, t0=t0,
                        termination=Termination.HEURISTIC, details=details)
     if method == "ga":
         from edgedse.solvers.ga import nsga2
 
         front = nsga2(problem, seed=seed, time_limit=time_limit)
-        valid = [(s, ms, e) for s, ms, e in front
-                 if (makespan_cap is None or ms <= makespan_cap) and (energy_cap is None or e <= energy_cap * (1 + 1e-6))]
+        valid = [(s, ms, e) for s, ms, e in front if _within_caps(ms, e, makespan_cap, energy_cap)]
         best = min(valid, key=lambda t: (t[1], t[2]) if objective == "makespan" else (t[2], t[1]), default=None)
         details["front_size"] = len(front)
         return _result(problem, best[0] if best else None, method=method, objective=objective, bound=base_bound,
                        t0=t0, termination=Termination.HEURISTIC, details=details)
+    incumbents = heuristic_incumbents(problem, objective, makespan_cap, energy_cap)
     if (objective == "makespan" and incumbents and makespan_cap is None and energy_cap is None
             and incumbents[0][2].makespan <= base_bound):
         details["proof"] = f"{incumbents[0][0]} schedule meets the critical-path/load lower bound"
@@ -155,7 +161,8 @@ def _exact(problem, method, objective, *, time_limit, seed, threads, makespan_ca
         solver_bound = raw.bound if objective == "makespan" else raw.bound / scale
         if objective == "energy" and scale != 1.0:
             # energies were rounded to integers of 1/scale J: allow that rounding in the bound
-            solver_bound -= (problem.n + len(problem.edges)) * 0.5 / scale
+            from edgedse.formulations.schedule_cpsat import energy_rounding_units
+            solver_bound -= energy_rounding_units(problem) / scale
         if objective == "makespan":
             import math
             solver_bound = math.ceil(solver_bound - 1e-6)
