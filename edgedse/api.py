@@ -84,7 +84,7 @@ def schedule_report(problem, result) -> dict:
     report = {"status": str(result.status), "termination": str(result.termination), "objective": obj,
               "bound": bound, "gap": result.gap, "wall_time_s": result.wall_time_s, "method": result.method,
               "objective_kind": objective, "instance": problem.name, "tasks": tasks,
-              "known_optimum": problem.known_optimum, "details": {k: v for k, v in result.details.items()}}
+              "known_optimum": problem.known_optimum, "details": dict(result.details)}
     if result.metrics is not None:
         span = result.metrics.makespan or 1
         report["makespan"] = conv(result.metrics.makespan)

@@ -12,11 +12,7 @@ from edgedse.models.dnn import merge_layers, split_layer
 
 
 def _chain(prod, cons, delay=0):
-    g = PiSDFGraph("t")
-    for a in "AB":
-        g.add_actor(Actor(a))
-    g.add_edge(Edge("A", "B", prod, cons, token_bytes=4, delay=delay))
-    return g
+    return _graph("t", "AB", Edge("A", "B", prod, cons, token_bytes=4, delay=delay))
 
 
 def test_expressions():
@@ -48,23 +44,23 @@ def test_delay_tokens_come_from_previous_iteration():
     assert sorted(u for u, _ in dag2.in_edges(("B", 0))) == [("A", 0), ("A", 1)]
 
 
-def test_inconsistent_edge_is_named():
-    g = PiSDFGraph("cyc")
-    for a in "ABC":
+def _graph(name, actors, *edges):
+    g = PiSDFGraph(name)
+    for a in actors:
         g.add_actor(Actor(a))
-    g.add_edge(Edge("A", "B", 1, 1))
-    g.add_edge(Edge("B", "C", 2, 1))
-    g.add_edge(Edge("A", "C", 1, 1, name="bad_fifo"))
+    for e in edges:
+        g.add_edge(e)
+    return g
+
+
+def test_inconsistent_edge_is_named():
+    g = _graph("cyc", "ABC", Edge("A", "B", 1, 1), Edge("B", "C", 2, 1), Edge("A", "C", 1, 1, name="bad_fifo"))
     with pytest.raises(InputError, match="bad_fifo.*inconsistent"):
         g.resolve().repetition_vector()
 
 
 def test_deadlock_loop_without_delay():
-    g = PiSDFGraph("loop")
-    for a in "AB":
-        g.add_actor(Actor(a))
-    g.add_edge(Edge("A", "B", 1, 1))
-    g.add_edge(Edge("B", "A", 1, 1))
+    g = _graph("loop", "AB", Edge("A", "B", 1, 1), Edge("B", "A", 1, 1))
     with pytest.raises(InputError, match="deadlocks"):
         g.resolve().expand()
     g.edges[1] = Edge("B", "A", 1, 1, delay=1)

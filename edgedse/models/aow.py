@@ -21,8 +21,10 @@ Softmax) have ``F_n = 1``. The graph input is an ``Input`` actor and the network
 """
 from __future__ import annotations
 
+import math
+
 from edgedse.models.dataflow import Actor, Edge, PiSDFGraph
-from edgedse.models.dnn import LayerGraph, OpClass, merge_into_producers
+from edgedse.models.dnn import LayerGraph, OpClass, merge_into_producers, to_bytes
 
 CHANNEL_PARALLEL = {OpClass.CONV, OpClass.DEPTHWISE_CONV, OpClass.FC, OpClass.POOL, OpClass.ELTWISE,
                     OpClass.ACTIVATION}
@@ -57,7 +59,7 @@ def dnn_to_pisdf(lg: LayerGraph, bits: int = 16, *, merge_activations: bool = Tr
     layers = lg.layers()
     index = {layer.name: i for i, layer in enumerate(layers)}
     g.add_actor(Actor("Input", kind="Input", data={"bytes": sum(
-        _bytes(shape, bits) for shape in lg.inputs.values())}))
+        to_bytes(math.prod(shape), bits) for shape in lg.inputs.values())}))
     for i, layer in enumerate(layers):
         f = layer.output_channels if layer.op_class in CHANNEL_PARALLEL else 1
         allowed = [d for d in divisors(f) if max_firings is None or f // d <= max_firings]
@@ -78,7 +80,7 @@ def dnn_to_pisdf(lg: LayerGraph, bits: int = 16, *, merge_activations: bool = Tr
     for i, layer in enumerate(layers):
         bc = actor_names(i)[0]
         for src in lg.graph.nodes[layer.name].get("graph_inputs", []):
-            g.add_edge(Edge("Input", bc, prod=1, cons=1, token_bytes=_bytes(lg.inputs[src], bits)))
+            g.add_edge(Edge("Input", bc, prod=1, cons=1, token_bytes=to_bytes(math.prod(lg.inputs[src]), bits)))
         for pred in lg.graph.predecessors(layer.name):
             j = index[pred]
             pl = layers[j]
@@ -88,14 +90,8 @@ def dnn_to_pisdf(lg: LayerGraph, bits: int = 16, *, merge_activations: bool = Tr
     sinks = [i for i, layer in enumerate(layers) if lg.graph.out_degree(layer.name) == 0]
     g.add_actor(Actor("Output", kind="Output"))
     for i in sinks:
-        f, p = layers[i].output_channels if layers[i].op_class in CHANNEL_PARALLEL else 1, f"a_{i}"
+        f, p = g.actors[actor_names(i)[2]].data["F"], f"a_{i}"
         g.add_edge(Edge(actor_names(i)[2], "Output", prod=1, cons=f"{f} // {p}",
                         token_bytes=f"({layers[i].output_bytes(bits)} * {p}) // {f}"))
     return g
 
-
-def _bytes(shape: tuple[int, ...], bits: int) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return -(-n * bits // 8)

@@ -33,6 +33,11 @@ class OpClass(StrEnum):
 MAC_CLASSES = frozenset({OpClass.CONV, OpClass.DEPTHWISE_CONV, OpClass.FC})
 
 
+def to_bytes(elements: int, bits: int) -> int:
+    """Bytes holding ``elements`` values of ``bits`` bits each, rounded up to whole bytes."""
+    return -(-elements * bits // 8)
+
+
 @dataclass(frozen=True)
 class Layer:
     """One layer (or merged block of layers).
@@ -81,13 +86,13 @@ class Layer:
 
     def input_bytes(self, bits: int) -> int:
         """Bytes of all data inputs at ``bits`` per element (rounded up to whole bytes)."""
-        return math.ceil(self.input_elements * bits / 8)
+        return to_bytes(self.input_elements, bits)
 
     def output_bytes(self, bits: int) -> int:
-        return math.ceil(self.output_elements * bits / 8)
+        return to_bytes(self.output_elements, bits)
 
     def weight_bytes(self, bits: int) -> int:
-        return math.ceil(self.weight_elements * bits / 8)
+        return to_bytes(self.weight_elements, bits)
 
     def to_dict(self) -> dict:
         return {
