@@ -34,7 +34,9 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--methods", default="cpsat,milp")
     ap.add_argument("--heuristics", default="heft,list,ga")
+    ap.add_argument("--log", default=None, help="append one CSV line per (row, method) to this file")
     args = ap.parse_args()
+    log = open(args.log, "a") if args.log else None
     exact = args.methods.split(",")
     heur = [h for h in args.heuristics.split(",") if h]
     data = rows(args.every)
@@ -45,6 +47,9 @@ def main() -> None:
         p = load_schedule_problem(ROOT / graph, pes=m)
         for meth in exact:
             r = run(p, meth, args.time_limit)
+            if log:
+                print(graph, m, lo, hi, meth, r["status"].value, r["objective"], r["bound"], f"{r['time']:.3f}",
+                      sep=",", file=log, flush=True)
             s = stats[meth]
             s["times"].append(r["time"])
             s["proven"] += r["proven"]
@@ -58,6 +63,9 @@ def main() -> None:
         if lo == hi:
             for h in heur:
                 r = run(p, h, args.time_limit)
+                if log:
+                    print(graph, m, lo, hi, h, r["status"].value, r["objective"], r["bound"], f"{r['time']:.3f}",
+                          sep=",", file=log, flush=True)
                 gaps[h].append((r["objective"] - lo) / lo)
     print(f"STG-50: {len(data)} rows (every {args.every}), time limit {args.time_limit} s, 2 threads")
     print(f"{'method':<7} {'proven':>8} {'single-valued proven':>22} {'wrong':>6} {'open closed':>12} "

@@ -113,13 +113,14 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
              time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds."),
              seed: int = typer.Option(0, help="Random seed."),
              threads: int = typer.Option(2, help="Solver threads."),
+             builder: str = typer.Option("highspy", help="MILP builder: highspy (direct matrices) | pyomo."),
              as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
              gantt: Optional[Path] = typer.Option(None, "--gantt", help="Write the Gantt chart (PNG).")) -> None:
     """Map and schedule a task graph on PEs, minimizing makespan or energy, with a proven bound."""
     from edgedse import api
 
     problem, result = api.schedule(instance, pes=pes, method=method, objective=objective, time_limit=time_limit,
-                                   seed=seed, threads=threads)
+                                   seed=seed, threads=threads, builder=builder)
     report = api.schedule_report(problem, result)
     if gantt is not None and result.solution is not None:
         from edgedse.analysis.plots import gantt as draw

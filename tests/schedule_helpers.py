@@ -34,7 +34,8 @@ def random_instance(seed: int, n: int = 5, m: int = 2, budget: float | None = No
 
 
 def brute_force(problem: ScheduleProblem) -> tuple[int, float]:
-    """(optimal makespan, optimal energy) by enumerating assignments × topological orders, appending each
+    """(optimal makespan, optimal energy) by enumerating assignments (within the energy budget and memory
+    capacities) × topological orders, appending each
     task at max(inputs arrived, PE free): every left-shifted schedule arises this way."""
     p = problem
     g = nx.DiGraph()
@@ -46,6 +47,10 @@ def brute_force(problem: ScheduleProblem) -> tuple[int, float]:
         energy = sum(p.energy[i, assign[i]] for i in range(p.n))
         energy += sum(ce[assign[i], assign[j]] for (i, j, _), ce in zip(p.edges, p.comm_energy or ()))
         if p.energy_budget is not None and energy > p.energy_budget:
+            continue
+        if p.capacity is not None and any(
+                cap and sum(int(p.memory[i, k]) for i in range(p.n) if assign[i] == k) > cap
+                for k, cap in enumerate(p.capacity)):
             continue
         best_e = energy if best_e is None else min(best_e, energy)
         for order in orders:

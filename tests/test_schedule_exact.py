@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
@@ -24,10 +26,13 @@ def test_heft_gives_80_on_topcuoglu():
     assert res.objective == 80 and res.status == Status.FEASIBLE
 
 
-@pytest.mark.parametrize("method", ["cpsat", "milp"])
-def test_exact_methods_prove_73_on_topcuoglu(method):
+EXACT = [("cpsat", {}), ("milp", {"builder": "highspy"}), ("milp", {"builder": "pyomo"})]
+
+
+@pytest.mark.parametrize("method, options", EXACT)
+def test_exact_methods_prove_73_on_topcuoglu(method, options):
     p = load_schedule_problem(INST / "topcuoglu")
-    res = solve(p, method, time_limit=60)
+    res = solve(p, method, time_limit=60, **options)
     assert res.status == Status.OPTIMAL and res.objective == 73 == p.known_optimum and res.bound == 73
     assert res.gap == 0.0
 
@@ -79,11 +84,11 @@ def test_sinnen_corrected_row_is_17():
 def test_brute_force_agrees_with_both_exact_formulations(seed):
     p = random_instance(seed)
     cmax, emin = brute_force(p)
-    for method in ("cpsat", "milp"):
-        r = solve(p, method, "makespan", time_limit=30)
-        assert r.status == Status.OPTIMAL and r.objective == cmax, method
-        e = solve(p, method, "energy", time_limit=30)
-        assert e.status == Status.OPTIMAL and e.objective == pytest.approx(emin, rel=1e-6), method
+    for method, options in EXACT:
+        r = solve(p, method, "makespan", time_limit=30, **options)
+        assert r.status == Status.OPTIMAL and r.objective == cmax, (method, options)
+        e = solve(p, method, "energy", time_limit=30, **options)
+        assert e.status == Status.OPTIMAL and e.objective == pytest.approx(emin, rel=1e-6), (method, options)
 
 
 def test_energy_budget_respected_against_brute_force():
@@ -91,9 +96,42 @@ def test_energy_budget_respected_against_brute_force():
     _, emin = brute_force(base)
     p = random_instance(4, budget=emin * 1.15)
     cmax, _ = brute_force(p)
-    for method in ("cpsat", "milp"):
-        r = solve(p, method, "makespan", time_limit=30)
+    for method, options in EXACT:
+        r = solve(p, method, "makespan", time_limit=30, **options)
         assert r.status == Status.OPTIMAL and r.objective == cmax and r.metrics.energy_j <= p.energy_budget
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_memory_capacity_respected_against_brute_force(seed):
+    """Capacity 2 tasks' worth per PE on 5 tasks × 3 PEs: the brute force skips over-full assignments."""
+    base = random_instance(seed, n=5, m=3)
+    p = dataclasses.replace(base, memory=np.full((5, 3), 10, dtype=np.int64), capacity=np.array([20, 20, 20]))
+    cmax, emin = brute_force(p)
+    assert cmax > brute_force(base)[0] or emin > brute_force(base)[1]  # the capacity binds
+    for method, options in EXACT:
+        r = solve(p, method, "makespan", time_limit=30, **options)
+        assert r.status == Status.OPTIMAL and r.objective == cmax, (method, options)
+        e = solve(p, method, "energy", time_limit=30, **options)
+        assert e.objective == pytest.approx(emin, rel=1e-6), (method, options)
+
+
+def test_direct_and_pyomo_builders_make_the_same_model():
+    """Same columns (by kind) and the same rows once Pyomo's equalities are split, on an STG graph with
+    identical PEs (symmetry rows) and a Sinnen graph with transfers (w columns)."""
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    from edgedse.formulations import schedule_milp, schedule_milp_highs
+
+    for path, m in ((INST / "stg" / "50" / "rand0001.stg", 4), (INST / "sinnen" / _sinnen_rows()[0][0], 3)):
+        p = load_schedule_problem(path, pes=m)
+        direct = schedule_milp_highs.build(p, horizon=p.serial_horizon).model
+        pyomo_model, _ = schedule_milp.build(p, horizon=p.serial_horizon)
+        repn = LinearStandardFormCompiler().write(pyomo_model, mixed_form=False)
+        assert direct.n_col == len(repn.columns)
+        a = direct.csc()
+        n_eq = p.n  # the assignment rows are the only equalities; the compiler writes each as two rows
+        assert direct.n_row + n_eq == repn.A.shape[0]
+        assert a.nnz + a[:p.n].nnz == repn.A.nnz  # the split equalities repeat their coefficients
 
 
 def test_yaml_instance_solves_and_is_evaluated():

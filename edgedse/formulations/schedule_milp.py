@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from edgedse.formulations.schedule_cpsat import energy_scale
+from edgedse.formulations.common import energy_scale
 from edgedse.models.problems import NOT_ALLOWED, ScheduleProblem
 
 
@@ -105,7 +105,7 @@ def define_symmetry_breaking(m, p: ScheduleProblem) -> None:
             earlier = []
             for t in order:
                 if k in p.allowed(t):
-                    m.symmetry.add(m.x[t, k] <= sum(m.x[u, prev] for u in earlier) if earlier else m.x[t, k] == 0)
+                    m.symmetry.add(m.x[t, k] <= sum(m.x[u, prev] for u in earlier) if earlier else m.x[t, k] <= 0)
                 if prev in p.allowed(t):
                     earlier.append(t)
 
@@ -174,7 +174,7 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
 
 def warm_start_values(m, problem: ScheduleProblem, schedule) -> dict:
     """Variable values of a :class:`Schedule` (PEs relabelled to satisfy the symmetry breaking)."""
-    from edgedse.formulations.schedule_cpsat import canonical_labels
+    from edgedse.formulations.common import canonical_labels
 
     p = problem
     sch = canonical_labels(p, schedule)

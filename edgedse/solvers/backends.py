@@ -19,6 +19,7 @@ class RawOutcome:
     wall_time_s: float
     solver: str
     values: object = None  # solver-specific handle to read the solution
+    prepare_s: float = 0.0  # time spent turning the model into solver input (e.g. Pyomo's compiler)
 
 
 def run_cpsat(model, *, time_limit: float, threads: int, seed: int) -> RawOutcome:
@@ -44,7 +45,8 @@ def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: 
     """Compile a Pyomo model to matrices (Pyomo's LinearStandardFormCompiler) and solve it with highspy.
 
     Going through the matrices gives what Pyomo's HiGHS interface lacks: a MIP warm start
-    (``setSolution``), the dual bound, and a seed. ``warm_start`` maps Pyomo variables to values.
+    (``setSolution``), the dual bound, and a seed. ``warm_start`` maps Pyomo variables to values;
+    ``values`` of the outcome maps Pyomo variables to solution values.
     """
     import highspy
     import numpy as np
@@ -71,17 +73,40 @@ def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: 
     lp.a_matrix_.value_ = A.data
     lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
                        else highspy.HighsVarType.kContinuous for v in cols]
+    prepare_s = time.perf_counter() - t0
+    warm = None
+    if warm_start:
+        warm = [float(warm_start.get(v, v.value if v.value is not None else 0.0)) for v in cols]
+    out = run_highs_lp(lp, time_limit=time_limit - (time.perf_counter() - t0), threads=threads, seed=seed,
+                       warm_start=warm)
+    out.wall_time_s = time.perf_counter() - t0
+    out.prepare_s = prepare_s
+    out.solver += f" via pyomo {_version('pyomo')}"
+    if out.values is not None:
+        from pyomo.common.collections import ComponentMap
+
+        out.values = ComponentMap((v, out.values[idx]) for idx, v in enumerate(cols))
+    return out
+
+
+def run_highs_lp(lp, *, time_limit: float, threads: int, seed: int, warm_start=None) -> RawOutcome:
+    """Solve a ``highspy.HighsLp`` (minimization); ``warm_start`` is a column-value vector.
+    ``values`` of the outcome is the column-value list."""
+    import highspy
+    import numpy as np
+
+    t0 = time.perf_counter()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit - (time.perf_counter() - t0), 0.1)))
+    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
     h.setOptionValue("threads", max(1, int(threads)))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
     h.passModel(lp)
-    if warm_start:
+    if warm_start is not None:
         sol = highspy.HighsSolution()
-        sol.col_value = [float(warm_start.get(v, v.value if v.value is not None else 0.0)) for v in cols]
+        sol.col_value = [float(v) for v in warm_start]
         sol.value_valid = True
         h.setSolution(sol)
     h.run()
@@ -89,12 +114,7 @@ def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: 
     status = h.getModelStatus()
     info = h.getInfo()
     found = info.primal_solution_status == 2
-    values = None
-    if found:
-        col_value = h.getSolution().col_value
-        from pyomo.common.collections import ComponentMap
-
-        values = ComponentMap((v, col_value[idx]) for idx, v in enumerate(cols))
+    values = list(h.getSolution().col_value) if found else None
     optimal = status == highspy.HighsModelStatus.kOptimal
     infeasible = status == highspy.HighsModelStatus.kInfeasible
     bound = None
@@ -104,8 +124,7 @@ def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: 
             bound = float(info.objective_function_value)
     return RawOutcome(found=found, proven_optimal=optimal, proven_infeasible=infeasible,
                       objective=float(info.objective_function_value) if found else None, bound=bound,
-                      wall_time_s=dt, solver=f"highs {_version('highspy')} via pyomo {_version('pyomo')}",
-                      values=values)
+                      wall_time_s=dt, solver=f"highs {_version('highspy')}", values=values)
 
 
 def _version(dist: str) -> str:
