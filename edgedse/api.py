@@ -14,7 +14,7 @@ from edgedse.models.dnn import LayerGraph
 from edgedse.models.onnx_import import load_onnx
 
 __all__ = ["load_onnx", "load_architecture", "inspect_model", "load_problem", "schedule", "schedule_report",
-           "solve", "Architecture", "LayerGraph"]
+           "solve", "load_periodic_problem", "schedule_periodic", "periodic_report", "Architecture", "LayerGraph"]
 
 
 def inspect_model(path: str | Path, *, bits: int = 16, with_pisdf: bool = False) -> dict:
@@ -93,4 +93,62 @@ def schedule_report(problem, result) -> dict:
                                                                     if result.solution.pe[i] == k),
                           "busy": conv(result.metrics.busy[k]), "utilization": result.metrics.busy[k] / span}
                          for k in range(problem.m)]
+    return report
+
+
+def load_periodic_problem(path: str | Path):
+    """A :class:`~edgedse.models.periodic.PeriodicProblem` from a YAML instance (pipelined mapping)."""
+    from edgedse.errors import InputError
+    from edgedse.formats.periodic_yaml import read_periodic_instance
+
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        raise InputError(path, "instance", "the period objective needs a YAML instance (model + architecture)",
+                         "give an instance .yaml such as instances/vgg16_neuraghe.yaml")
+    return read_periodic_instance(path)
+
+
+def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str = "period", **options):
+    """Load a YAML instance and solve its pipelined mapping: returns ``(problem, SolveResult)``."""
+    from edgedse.solvers.periodic import solve_periodic
+
+    problem = load_periodic_problem(path)
+    return problem, solve_periodic(problem, method, objective, **options)
+
+
+def periodic_report(problem, result) -> dict:
+    """The JSON document of ``edgedse schedule --objective period --json`` (times in seconds).
+
+    Issue-3 keys (status, objective, bound, gap, wall_time_s, method, tasks) plus ``period``,
+    ``latency``, ``baseline_period``, ``period_bound`` and per task ``aggregation``.
+    """
+    tick = problem.tick_s
+    sec = lambda t: None if t is None else round(float(t) * tick, 12)  # noqa: E731
+    d = result.details
+    objective = d.get("objective", "period")
+    tasks = []
+    if result.solution is not None:
+        sch = result.solution
+        for f in sorted(sch.firings, key=lambda f: (f.start, f.layer, f.index)):
+            md = problem.layers[f.layer].modes[sch.modes[f.layer]]
+            tasks.append({"id": problem.firing_id(f.layer, f.index, sch.modes[f.layer]), "pe": int(f.pe),
+                          "pe_name": problem.pe_names[f.pe], "start": sec(f.start),
+                          "end": sec(f.start + int(md.time[f.pe])), "aggregation": md.aggregation,
+                          "layer": problem.layers[f.layer].layer})
+    met = result.metrics
+    period_bound = result.bound if objective == "period" else None
+    report = {"status": str(result.status), "termination": str(result.termination),
+              "objective": sec(result.objective) if objective == "period" else result.objective,
+              "bound": (sec(result.bound) if objective == "period" else result.bound), "gap": result.gap,
+              "wall_time_s": result.wall_time_s, "method": result.method, "objective_kind": objective,
+              "instance": problem.name, "period": sec(met.period) if met else None,
+              "latency": sec(met.latency) if met else None, "energy_j": met.energy_j if met else None,
+              "baseline_period": sec(d.get("baseline_period")), "period_bound": sec(period_bound),
+              "resource_bound": sec(d.get("resource_bound")), "cycle_bound": sec(d.get("cycle_bound")),
+              "latency_bound": sec(d.get("latency_bound")), "tasks": tasks,
+              "details": {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool, type(None)))}}
+    if met is not None:
+        report["pes"] = [{"name": problem.pe_names[k], "busy": sec(met.busy[k]),
+                          "utilization": met.busy[k] / met.period} for k in range(problem.m)]
+        report["bus_utilization"] = met.bus_load / met.period
     return report

@@ -109,16 +109,24 @@ def _arch_table(arch) -> None:
 def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .yaml, or a Topcuoglu directory."),
              pes: Optional[int] = typer.Option(None, "--pes", help="Identical processors (for .stg/.gxl)."),
              method: str = typer.Option("cpsat", help="cpsat | milp | heft | list | ga"),
-             objective: str = typer.Option("makespan", help="makespan | energy"),
+             objective: str = typer.Option("makespan", help="makespan | energy | period (pipelined, YAML instances)"),
+             period_energy: bool = typer.Option(False, "--period-energy",
+                                                help="With --objective period: minimize energy instead, "
+                                                     "under --period-cap."),
+             period_cap: Optional[float] = typer.Option(None, "--period-cap", help="Seconds (ε-constraint)."),
              time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds."),
              seed: int = typer.Option(0, help="Random seed."),
              threads: int = typer.Option(2, help="Solver threads."),
              builder: str = typer.Option("highspy", help="MILP builder: highspy (direct matrices) | pyomo."),
              as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
              gantt: Optional[Path] = typer.Option(None, "--gantt", help="Write the Gantt chart (PNG).")) -> None:
-    """Map and schedule a task graph on PEs, minimizing makespan or energy, with a proven bound."""
+    """Map and schedule a task graph on PEs, minimizing makespan or energy, with a proven bound;
+    ``--objective period``: pipelined mapping (period, then latency) of a YAML instance."""
     from edgedse import api
 
+    if objective == "period":
+        _schedule_periodic(instance, method, period_energy, period_cap, time_limit, seed, threads, as_json, gantt)
+        return
     problem, result = api.schedule(instance, pes=pes, method=method, objective=objective, time_limit=time_limit,
                                    seed=seed, threads=threads, builder=builder)
     report = api.schedule_report(problem, result)
@@ -130,6 +138,48 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
         _print_json(report)
         return
     _schedule_table(problem, report)
+    if gantt is not None:
+        typer.echo(f"Gantt chart written to {gantt}")
+
+
+def _schedule_periodic(instance, method, period_energy, period_cap, time_limit, seed, threads, as_json, gantt):
+    import math
+
+    from edgedse import api
+
+    problem = api.load_periodic_problem(instance)
+    cap = None if period_cap is None else math.floor(period_cap / problem.tick_s + 1e-9)
+    from edgedse.solvers.periodic import solve_periodic
+
+    result = solve_periodic(problem, method, "energy" if period_energy else "period", time_limit=time_limit,
+                            seed=seed, threads=threads, period_cap=cap)
+    report = api.periodic_report(problem, result)
+    if gantt is not None and result.solution is not None:
+        from edgedse.analysis.plots import pipeline_gantt
+
+        pipeline_gantt(problem, result.solution, gantt, title=f"{problem.name} — {method}")
+    if as_json:
+        _print_json(report)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{problem.name}[/]: {problem.n_layers} layers, {problem.m} PEs — method {method}")
+    gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
+    console.print(f"status {report['status']} ({report['termination']}): period {report['period']} s "
+                  f"(bound {report['period_bound']} s, gap {gap}), latency {report['latency']} s, "
+                  f"energy {report['energy_j']:.4g} J/frame, wall time {report['wall_time_s']:.2f} s")
+    if report["baseline_period"]:
+        console.print(f"baseline period {report['baseline_period']} s → ratio "
+                      f"{report['period'] / report['baseline_period']:.3f}")
+    t = Table(title="utilization per PE (per period)")
+    for col in ("PE", "busy (s)", "utilization"):
+        t.add_column(col)
+    for pe in report.get("pes", []):
+        t.add_row(pe["name"], f"{pe['busy']:g}", f"{pe['utilization']:.1%}")
+    t.add_row("bus", "", f"{report.get('bus_utilization', 0):.1%}")
+    console.print(t)
     if gantt is not None:
         typer.echo(f"Gantt chart written to {gantt}")
 

@@ -58,3 +58,32 @@ def pareto(points: dict[str, list[tuple[float, float]]], path: str | Path | None
         ax.figure.savefig(path, dpi=120)
         plt.close(ax.figure)
     return ax
+
+
+def pipeline_gantt(problem, sch, path: str | Path | None = None, title: str = "", ax=None):
+    """Steady-state Gantt of a periodic schedule: one period window per PE, each firing at its residue
+    ``start mod P`` (a firing crossing the window edge is drawn in two parts), coloured by layer."""
+    plt = _plt()
+    P, tick = sch.period, problem.tick_s
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 0.6 + 0.5 * problem.m))
+    cmap = plt.get_cmap("tab20")
+    for f in sch.firings:
+        d = int(problem.layers[f.layer].modes[sch.modes[f.layer]].time[f.pe])
+        if d == 0:
+            continue
+        r = f.start % P
+        for left, width in ((r, min(d, P - r)), (0, max(0, r + d - P))):
+            if width:
+                ax.barh(f.pe, width * tick, left=left * tick, color=cmap(f.layer % 20), edgecolor="black",
+                        linewidth=0.3)
+    ax.set_yticks(range(problem.m), problem.pe_names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, P * tick)
+    ax.set_xlabel("time within one period (s)")
+    ax.set_title(title or f"{problem.name}: period {P * tick * 1e3:.1f} ms")
+    if path is not None:
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=120)
+        plt.close(ax.figure)
+    return ax

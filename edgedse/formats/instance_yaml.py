@@ -49,9 +49,14 @@ class InstanceSpec(BaseModel):
     energy_budget_j: float | None = Field(None, gt=0)
     merge_activations: bool = True
     description: str = ""
+    # pipelined (periodic) mapping, ``--objective period``
+    firing_options: list[int] | None = None   # allowed CalculateLayer firings per layer (F / aggregationFactor)
+    baseline: dict[str, str] | None = None     # op class → PE kind of the reference mapping
+    period_budget_s: float | None = Field(None, gt=0)
 
 
-def read_instance(path: str | Path) -> ScheduleProblem:
+def read_spec(path: str | Path) -> InstanceSpec:
+    """Read and validate an instance YAML file (errors name the file and the key)."""
     import yaml
 
     path = Path(path)
@@ -64,7 +69,12 @@ def read_instance(path: str | Path) -> ScheduleProblem:
     except ValidationError as exc:
         from edgedse.models.architecture import validation_error
         raise validation_error(exc, str(path)) from None
-    return build_problem(spec, base=path.parent, source=str(path), default_name=path.stem)
+    return spec
+
+
+def read_instance(path: str | Path) -> ScheduleProblem:
+    path = Path(path)
+    return build_problem(read_spec(path), base=path.parent, source=str(path), default_name=path.stem)
 
 
 def build_problem(spec: InstanceSpec, base: Path = Path("."), source: str = "<instance>",

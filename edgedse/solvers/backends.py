@@ -22,11 +22,14 @@ class RawOutcome:
     prepare_s: float = 0.0  # time spent turning the model into solver input (e.g. Pyomo's compiler)
 
 
-def run_cpsat(model, *, time_limit: float, threads: int, seed: int) -> RawOutcome:
+def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict | None = None) -> RawOutcome:
+    """``params`` sets further CP-SAT parameters by name (e.g. ``linearization_level``)."""
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
     prm = solver.parameters
+    for name, value in (params or {}).items():
+        setattr(prm, name, value)
     prm.max_time_in_seconds = float(time_limit)
     prm.num_workers = max(1, int(threads))
     prm.random_seed = int(seed)

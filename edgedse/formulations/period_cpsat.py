@@ -1,0 +1,217 @@
+"""CP-SAT formulations of pipelined mapping (notation in :mod:`edgedse.models.periodic`).
+
+**Stage 1 — period (or energy under a period cap).** The period of a mapping is its largest resource
+load (a schedule packing each PE's firings into one period window always exists, see
+:func:`edgedse.solvers.periodic_heuristics.pack`), so firings of a layer in a mode only need counting:
+
+* variables ``z[l,a] ∈ {0,1}`` (mode), ``n[l,a,k] ∈ 0..q[l,a]`` (firings on PE k), ``u[l,a,k]`` (any),
+  ``P`` (ticks);
+* ``define_mode_choice``      Σ_a z[l,a] = 1
+* ``define_firing_counts``    Σ_k n[l,a,k] = q[l,a]·z[l,a];  n[l,a,k] ≤ q[l,a]·u[l,a,k]
+* ``define_pe_load``          Σ_{l,a} d[l,a,k]·n[l,a,k] ≤ P                    ∀ k
+* ``define_bus``              Σ_{l,a} β[l,a]·q[l,a]·z[l,a] ≤ 1000·P
+* ``define_cycle``            d[l,a,k]·u[l,a,k] ≤ P
+* objective ``min P`` or ``min Σ e[l,a,k]·n[l,a,k]`` with ``P ≤ cap``.
+
+**Stage 2 — latency at a fixed period P and fixed modes** (the lexicographic second objective):
+firings ``i`` with start ``s_i = P·w_i + r_i`` (window ``w_i``, residue ``r_i``), PE literals ``x[i,k]``;
+
+* ``define_modulo_no_overlap``  per PE, optional intervals ``[r_i, r_i + d[i,k])`` present iff x[i,k],
+  NoOverlap, and ``r_i + d[i,k] ≤ P`` (each occupation inside one period window);
+* ``define_precedence``         s_j ≥ s_i + d[i,k] + c_{kl}  when x[i,k] ∧ x[j,l], for (u,v) ∈ E, i ∈ u, j ∈ v;
+* ``define_latency``            L ≥ s_i + d_i − s_j  for sinks i and sources j;  L ≤ K·P (memory);
+* symmetry: firings of one layer start in index order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem
+
+
+@dataclass
+class Stage1:
+    model: object
+    z: dict
+    n: dict
+    period: object
+
+
+def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None,
+                 hint=None) -> Stage1:
+    from ortools.sat.python import cp_model
+
+    p = problem
+    m = cp_model.CpModel()
+    horizon = sum(max(int(md.time.max()) * md.firings for md in ly.modes) for ly in p.layers)
+    horizon = max(horizon, max(-(-md.bus * md.firings // BUS_UNITS_PER_TICK) for ly in p.layers for md in ly.modes))
+    cap = min(horizon * p.n_layers + 1, period_cap if period_cap is not None else horizon * p.n_layers + 1)
+    if p.period_budget is not None:
+        cap = min(cap, p.period_budget)
+    P = m.NewIntVar(max(1, p.cycle_bound()), max(1, cap), "P")
+    z, n, u = {}, {}, {}
+    for l, ly in enumerate(p.layers):
+        for a, md in enumerate(ly.modes):
+            z[l, a] = m.NewBoolVar(f"z[{l},{a}]")
+            for k in md.allowed():
+                n[l, a, k] = m.NewIntVar(0, md.firings, f"n[{l},{a},{k}]")
+                u[l, a, k] = m.NewBoolVar(f"u[{l},{a},{k}]")
+    # define_mode_choice
+    for l, ly in enumerate(p.layers):
+        m.AddExactlyOne(z[l, a] for a in range(len(ly.modes)))
+    # define_firing_counts
+    for l, ly in enumerate(p.layers):
+        for a, md in enumerate(ly.modes):
+            m.Add(sum(n[l, a, k] for k in md.allowed()) == md.firings * z[l, a])
+            for k in md.allowed():
+                m.Add(n[l, a, k] <= md.firings * u[l, a, k])
+                m.Add(u[l, a, k] <= z[l, a])
+                # define_cycle
+                m.Add(int(md.time[k]) * u[l, a, k] <= P)
+    # define_pe_load
+    load = []
+    for k in range(p.m):
+        load.append(sum(int(p.layers[l].modes[a].time[k]) * v for (l, a, kk), v in n.items() if kk == k))
+        m.Add(load[k] <= P)
+    # symmetry: of identical PEs (same kind), the first carries at least the load of the next
+    for k in range(p.m - 1):
+        if p.pe_kinds[k] == p.pe_kinds[k + 1]:
+            m.Add(load[k] >= load[k + 1])
+    # define_bus
+    m.Add(sum(p.layers[l].modes[a].bus * p.layers[l].modes[a].firings * v for (l, a), v in z.items())
+          <= BUS_UNITS_PER_TICK * P)
+    if objective == "period":
+        m.Minimize(P)
+    else:
+        scale = _energy_scale(p)
+        m.Minimize(sum(round(float(p.layers[l].modes[a].energy[k]) * scale) * v for (l, a, k), v in n.items()))
+    if hint is not None:
+        for l, a in enumerate(hint.modes):
+            for aa in range(len(p.layers[l].modes)):
+                m.AddHint(z[l, aa], int(aa == a))
+            for k in p.layers[l].modes[a].allowed():
+                m.AddHint(n[l, a, k], sum(1 for kk in hint.pes[l] if kk == k))
+                m.AddHint(u[l, a, k], int(k in hint.pes[l]))
+    return Stage1(m, z, n, P)
+
+
+def _energy_scale(p: PeriodicProblem) -> float:
+    """A power of ten making the largest per-iteration energy about 1e9 units (integers for CP-SAT)."""
+    import math
+
+    worst = sum(max(float(md.energy.max()) * md.firings for md in ly.modes) for ly in p.layers)
+    return 10.0 ** math.floor(math.log10(1e9 / max(worst, 1e-30)))
+
+
+def read_stage1(problem: PeriodicProblem, built: Stage1, solver):
+    """(modes, counts[l][k]) of a solved stage-1 model."""
+    modes = []
+    counts = []
+    for l, ly in enumerate(problem.layers):
+        a = next(a for a in range(len(ly.modes)) if solver.Value(built.z[l, a]))
+        modes.append(a)
+        counts.append({k: solver.Value(built.n[l, a, k]) for k in ly.modes[a].allowed()})
+    return modes, counts
+
+
+@dataclass
+class Stage2:
+    model: object
+    firings: list          # (layer, index)
+    start: list
+    assign: dict           # (i, k) -> literal
+    latency: object
+
+
+def build_stage2(problem: PeriodicProblem, modes, period: int, *, hint=None) -> Stage2:
+    from ortools.sat.python import cp_model
+
+    p = problem
+    P = int(period)
+    m = cp_model.CpModel()
+    firings = [(l, f) for l in range(p.n_layers) for f in range(p.layers[l].modes[modes[l]].firings)]
+    idx = {key: i for i, key in enumerate(firings)}
+    dur = [p.layers[l].modes[modes[l]].time for l, _ in firings]
+    serial = sum(int(d.max()) for d in dur)
+    windows = max(1, serial // P + 2)
+    H = windows * P
+    start, end, assign, resid = [], [], {}, []
+    per_pe = {k: [] for k in range(p.m)}
+    for i, (l, f) in enumerate(firings):
+        md = p.layers[l].modes[modes[l]]
+        s = m.NewIntVar(0, H, f"s[{i}]")
+        w = m.NewIntVar(0, windows, f"w[{i}]")
+        r = m.NewIntVar(0, P - 1, f"r[{i}]")
+        m.Add(s == P * w + r)
+        e = m.NewIntVar(0, H + int(md.time.max()), f"e[{i}]")
+        lits = []
+        for k in (k for k in md.allowed() if md.time[k] <= P):
+            x = m.NewBoolVar(f"x[{i},{k}]")
+            assign[i, k] = x
+            lits.append(x)
+            d = int(md.time[k])
+            m.Add(e == s + d).OnlyEnforceIf(x)
+            m.Add(r + d <= P).OnlyEnforceIf(x)
+            if d > 0:
+                per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r, d, x, f"I[{i},{k}]"))
+        m.AddExactlyOne(lits)
+        start.append(s)
+        end.append(e)
+        resid.append(r)
+    # define_modulo_no_overlap
+    for k, ivs in per_pe.items():
+        if len(ivs) > 1:
+            m.AddNoOverlap(ivs)
+    # define_precedence
+    pes_of = {i: [] for i in range(len(firings))}
+    for (i, k), x in assign.items():
+        pes_of[i].append((k, x))
+    for u, v in p.edges:
+        vol = p.edge_volume(u, modes[u])
+        for fu in range(p.layers[u].modes[modes[u]].firings):
+            i = idx[u, fu]
+            for fv in range(p.layers[v].modes[modes[v]].firings):
+                j = idx[v, fv]
+                m.Add(start[j] >= end[i])
+                for k, xi in pes_of[i]:
+                    for l2, xj in pes_of[j]:
+                        c = p.comm_ticks(k, l2, vol)
+                        if c:
+                            m.Add(start[j] >= end[i] + c).OnlyEnforceIf([xi, xj])
+    # symmetry: identical firings of one layer start in index order
+    for i, (l, f) in enumerate(firings):
+        if f > 0:
+            m.Add(start[idx[l, f - 1]] <= start[i])
+    # define_latency
+    g = p.graph
+    sources = [i for i, (l, _) in enumerate(firings) if g.in_degree(l) == 0]
+    sinks = [i for i, (l, _) in enumerate(firings) if g.out_degree(l) == 0]
+    L = m.NewIntVar(0, H + serial, "L")
+    for i in sinks:
+        for j in sources:
+            m.Add(L >= end[i] - start[j])
+    k_max = p.max_iterations_in_flight()
+    if k_max is not None:
+        m.Add(L <= k_max * P)
+    m.Minimize(L)
+    if hint is not None:
+        pos = {}
+        for l in range(p.n_layers):  # relabel the hint's firings of a layer in start order (symmetry)
+            mine = sorted((f for f in hint.firings if f.layer == l), key=lambda f: (f.start, f.pe))
+            pos.update({(l, q): f for q, f in enumerate(mine)})
+        for i, key in enumerate(firings):
+            f = pos[key]
+            m.AddHint(start[i], f.start)
+            for k, x in pes_of[i]:
+                m.AddHint(x, int(k == f.pe))
+    return Stage2(m, firings, start, assign, L)
+
+
+def read_stage2(problem: PeriodicProblem, built: Stage2, modes, period: int, solver):
+    from edgedse.models.periodic import Firing, PeriodicSchedule
+
+    out = []
+    for i, (l, f) in enumerate(built.firings):
+        k = next(k for (ii, k), x in built.assign.items() if ii == i and solver.Value(x))
+        out.append(Firing(l, f, k, solver.Value(built.start[i])))
+    return PeriodicSchedule(tuple(modes), tuple(out), int(period))

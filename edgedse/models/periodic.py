@@ -1,0 +1,189 @@
+"""Pipelined (periodic) mapping of an AOW PiSDF graph — the problem as plain data.
+
+One iteration of the graph (one frame) is repeated every period ``P`` (ticks). Its *layers* are the
+CalculateLayer actors; each layer ``l`` has *modes* ``a ∈ A_l``: the allowed aggregationFactor values,
+mode ``a`` meaning ``q_{l,a} = F_l / a`` firings, each computing ``a`` output channels. Broadcast,
+ReadWeights, Input and Output are folded into the CalculateLayer firings: a firing streams its input,
+its ``a/F`` share of the weights and writes its share of the output, which its roofline time, energy
+and bus bytes already count (ALOHA D3 §6.2; see :mod:`edgedse.models.aow`).
+
+Notation (ticks are ``tick_s`` seconds):
+
+* ``d[l,a,k]`` time of one firing of layer ``l`` in mode ``a`` on PE ``k`` (``NOT_ALLOWED`` = −1 if the
+  PE lacks the op class or the firing's working set exceeds the PE's local memory);
+* ``e[l,a,k]`` energy of that firing (J); ``b[l,a]`` its bytes over the shared bus/DDR, measured as bus
+  occupancy ``β[l,a]`` in milliticks (``ceil(1000 · bytes / (bandwidth · tick_s))``);
+* precedence ``(u, v)`` between layers: every firing of ``v`` reads the whole output of ``u`` (the
+  Broadcast actor), so each firing of ``v`` starts after every firing of ``u`` has ended and its share
+  of the data has been transferred (``link time(k, l, bytes)``, zero on the same PE);
+* shared-memory residency: all weights plus ``activation_bytes`` per iteration in flight.
+
+A periodic schedule gives each firing a PE and a start ``s`` (ticks, iteration 0); iteration ``t``
+repeats it at ``s + t·P``. Valid when on every PE the firings' occupations ``[s mod P, s mod P + d)``
+do not overlap on the circle of length ``P``, every precedence holds, the bus carries
+``Σ β ≤ 1000·P`` per period, and the in-flight iterations fit the shared memory.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+
+from edgedse.errors import InfeasibleError, InputError
+
+NOT_ALLOWED = -1
+BUS_UNITS_PER_TICK = 1000  # bus occupancy is counted in milliticks
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One aggregationFactor value of a layer: ``firings`` firings of ``aggregation`` channels each."""
+
+    aggregation: int
+    firings: int
+    time: np.ndarray           # (m,) ticks per firing, NOT_ALLOWED where the PE cannot run it
+    energy: np.ndarray         # (m,) J per firing
+    bus: int                   # bus occupancy per firing (milliticks)
+    bus_bytes: float           # bytes per firing over the shared bus
+    memory: np.ndarray         # (m,) working set of one firing (bytes)
+
+    def allowed(self) -> list[int]:
+        return [k for k in range(len(self.time)) if self.time[k] != NOT_ALLOWED]
+
+
+@dataclass(frozen=True)
+class PeriodicLayer:
+    """A CalculateLayer actor with its allowed modes."""
+
+    actor: str                 # e.g. "CalculateLayer_3"
+    layer: str                 # ONNX layer name
+    op_class: str
+    param: str                 # the PiSDF aggregation parameter, e.g. "a_3"
+    modes: tuple[Mode, ...]
+    output_bytes: float        # bytes of the layer's whole output (one iteration)
+
+
+@dataclass(frozen=True)
+class Firing:
+    layer: int                 # index into PeriodicProblem.layers
+    index: int                 # 0 .. q-1
+    pe: int
+    start: int                 # ticks, iteration 0
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Modes and PEs only (no times): ``pes[l][f]`` is the PE of firing f of layer l."""
+
+    modes: tuple[int, ...]
+    pes: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class PeriodicSchedule:
+    """Decisions only: the mode (index into the layer's modes) of every layer and every firing's PE
+    and start; the period is part of the solution, and the evaluator checks it."""
+
+    modes: tuple[int, ...]
+    firings: tuple[Firing, ...]
+    period: int
+
+
+@dataclass(frozen=True)
+class PeriodicProblem:
+    name: str
+    layers: tuple[PeriodicLayer, ...]
+    edges: tuple[tuple[int, int], ...]          # (u, v) layer indices
+    pe_names: tuple[str, ...]
+    pe_kinds: tuple[str, ...]
+    link_bandwidth: np.ndarray                  # (m, m) bytes/s between PEs (diagonal unused)
+    link_latency: np.ndarray                    # (m, m) s
+    tick_s: float
+    bus_bandwidth: float                        # bytes/s of the shared bus/DDR
+    shared_memory: str
+    shared_capacity: int                        # bytes
+    weight_bytes: int                           # resident in shared memory
+    activation_bytes: int                       # feature maps of one iteration in shared memory
+    local_capacity: np.ndarray                  # (m,) bytes of each PE's local memory (0 = none / unlimited)
+    baseline: Mapping | None = None             # the instance's reference mapping
+    baseline_rule: dict = field(default_factory=dict, compare=False, hash=False)
+    period_budget: int | None = None            # ticks
+    source: str = ""
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layers)
+
+    @property
+    def m(self) -> int:
+        return len(self.pe_names)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        g.add_nodes_from(range(self.n_layers))
+        g.add_edges_from(self.edges)
+        return g
+
+    @cached_property
+    def topological_order(self) -> list[int]:
+        return list(nx.lexicographical_topological_sort(self.graph))
+
+    def comm_ticks(self, k: int, l: int, volume: float) -> int:
+        """Ticks to move ``volume`` bytes from PE k to PE l (0 on the same PE or for no data)."""
+        if k == l or volume <= 0:
+            return 0
+        return math.ceil((volume / self.link_bandwidth[k, l] + self.link_latency[k, l]) / self.tick_s - 1e-9)
+
+    def edge_volume(self, u: int, mode_u: int) -> float:
+        """Bytes one firing of layer ``u`` (in mode ``mode_u``) hands each consumer firing: its output share."""
+        return self.layers[u].output_bytes / self.layers[u].modes[mode_u].firings
+
+    def firing_id(self, layer: int, index: int, mode: int) -> str:
+        q = self.layers[layer].modes[mode].firings
+        return self.layers[layer].actor if q == 1 else f"{self.layers[layer].actor}#{index}"
+
+    def max_iterations_in_flight(self) -> int | None:
+        """How many iterations' feature maps fit beside the weights in shared memory (None: unlimited)."""
+        if not self.activation_bytes:
+            return None
+        return (self.shared_capacity - self.weight_bytes) // self.activation_bytes
+
+    # -- bounds -------------------------------------------------------------------------------
+    def resource_bound(self) -> int:
+        """max(PE bound, bus bound): the least total work spread over all PEs (each layer in its
+        cheapest mode at its fastest PE, divided by m), and the least bus occupancy per iteration."""
+        work = sum(min(md.firings * min(md.time[k] for k in md.allowed()) for md in ly.modes) for ly in self.layers)
+        bus = sum(min(md.firings * md.bus for md in ly.modes) for ly in self.layers)
+        return max(math.ceil(work / self.m), math.ceil(bus / BUS_UNITS_PER_TICK))
+
+    def cycle_bound(self) -> int:
+        """The graph's cycle bound. A DNN's PiSDF has no cycles with delays between actors; each firing
+        is a cycle of itself (one firing of an actor at a time per iteration slot), so P ≥ the longest
+        firing at its best mode and PE."""
+        return max(min(min(md.time[k] for k in md.allowed()) for md in ly.modes) for ly in self.layers)
+
+    def lower_bound(self) -> int:
+        return max(self.resource_bound(), self.cycle_bound())
+
+    def validate(self) -> None:
+        """Obvious infeasibility, before any solver runs: named by constraint family."""
+        for ly in self.layers:
+            if not any(md.allowed() for md in ly.modes):
+                need = min(int(md.memory.min()) for md in ly.modes)
+                raise InfeasibleError("memory", f"{ly.actor} ({ly.layer}) fits no PE's local memory in any "
+                                      f"aggregationFactor: its smallest firing needs {need:,} bytes")
+        if self.weight_bytes + self.activation_bytes > self.shared_capacity:
+            raise InfeasibleError("memory", f"weights ({self.weight_bytes:,} B) and one iteration's feature maps "
+                                  f"({self.activation_bytes:,} B) exceed {self.shared_memory} "
+                                  f"({self.shared_capacity:,} B)")
+        if self.period_budget is not None and self.period_budget < self.lower_bound():
+            raise InputError(self.source or self.name, "period_budget_s",
+                             f"{self.period_budget * self.tick_s:.6g} s is below the lower bound "
+                             f"{self.lower_bound() * self.tick_s:.6g} s (resource {self.resource_bound() * self.tick_s:.6g}"
+                             f" s, cycle {self.cycle_bound() * self.tick_s:.6g} s)",
+                             "raise the budget to at least the lower bound")

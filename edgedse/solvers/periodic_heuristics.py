@@ -1,0 +1,203 @@
+"""Periodic heuristics: pack a mapping into a modulo schedule, a greedy min-max-load mapping, and a GA.
+
+:func:`pack` turns any :class:`Mapping` into a valid periodic schedule at the least period the mapping
+allows (``max`` of PE loads, bus occupancy and the longest firing): firings are taken in topological
+order and each goes to the earliest free residue gap of its PE after its inputs arrive; if the circle
+gets too fragmented for that, each firing is instead appended to its PE's occupied prefix of the
+period circle (which never wraps and never fails, as every load is at most the period).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from edgedse.analysis.periodic_evaluator import evaluate_periodic
+from edgedse.models.periodic import BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem, PeriodicSchedule
+
+
+def mapping_min_period(problem: PeriodicProblem, mapping: Mapping) -> int:
+    """max(PE loads, ⌈bus occupancy⌉, longest firing) in ticks."""
+    load = np.zeros(problem.m, dtype=np.int64)
+    bus, longest = 0, 0
+    for l, (a, pes) in enumerate(zip(mapping.modes, mapping.pes)):
+        md = problem.layers[l].modes[a]
+        bus += md.bus * md.firings
+        for k in pes:
+            load[k] += md.time[k]
+            longest = max(longest, int(md.time[k]))
+    return int(max(load.max(initial=0), math.ceil(bus / BUS_UNITS_PER_TICK), longest, 1))
+
+
+def pack(problem: PeriodicProblem, mapping: Mapping, period: int | None = None) -> PeriodicSchedule:
+    """A valid periodic schedule of ``mapping`` with period ``max(period, mapping_min_period)``: the
+    earliest-gap placement when it succeeds and gives the shorter latency, else the prefix packing."""
+    P = max(int(period or 0), mapping_min_period(problem, mapping))
+    prefix = _place(problem, mapping, P, earliest_gap=False)
+    gap = _place(problem, mapping, P, earliest_gap=True)
+    if gap is None:
+        return prefix
+    return min((gap, prefix), key=lambda s: _latency(problem, s))
+
+
+def _latency(problem: PeriodicProblem, sch: PeriodicSchedule) -> int:
+    end = max(f.start + int(problem.layers[f.layer].modes[sch.modes[f.layer]].time[f.pe]) for f in sch.firings)
+    return end - min(f.start for f in sch.firings)
+
+
+def _earliest_gap(occupied: list[tuple[int, int]], ready: int, d: int, P: int) -> int | None:
+    """Earliest start ≥ ready whose residue interval [r, r+d) fits a gap of ``occupied`` without wrapping."""
+    gaps, prev = [], 0
+    for a, b in sorted(occupied):
+        gaps.append((prev, a))
+        prev = max(prev, b)
+    gaps.append((prev, P))
+    w = ready // P
+    for window, lower in ((w, ready - w * P), (w + 1, 0)):
+        for g0, g1 in gaps:
+            r = max(g0, lower)
+            if r + d <= g1:
+                return window * P + r
+    return None
+
+
+def _place(problem: PeriodicProblem, mapping: Mapping, P: int, earliest_gap: bool) -> PeriodicSchedule | None:
+    p = problem
+    fill = [0] * p.m
+    occupied: list[list[tuple[int, int]]] = [[] for _ in range(p.m)]
+    ends: dict[int, list[tuple[int, int]]] = {}
+    firings = []
+    preds = {v: [u for u, w in p.edges if w == v] for v in range(p.n_layers)}
+    for l in p.topological_order:
+        md = p.layers[l].modes[mapping.modes[l]]
+        ends[l] = []
+        for f, k in enumerate(mapping.pes[l]):
+            ready = 0
+            for u in preds[l]:
+                vol = p.edge_volume(u, mapping.modes[u])
+                for pe_u, end_u in ends[u]:
+                    ready = max(ready, end_u + p.comm_ticks(pe_u, k, vol))
+            d = int(md.time[k])
+            if earliest_gap:
+                start = _earliest_gap(occupied[k], ready, d, P)
+                if start is None:
+                    return None
+                if d:
+                    occupied[k].append((start % P, start % P + d))
+            else:  # append to the PE's occupied prefix [0, fill): never wraps, never fails
+                start = fill[k] + P * max(0, math.ceil((ready - fill[k]) / P))
+                fill[k] += d
+            firings.append(Firing(l, f, k, start))
+            ends[l].append((k, start + d))
+    return PeriodicSchedule(tuple(mapping.modes), tuple(firings), P)
+
+
+def greedy_mapping(problem: PeriodicProblem, energy_weight: float = 0.0) -> Mapping:
+    """List heuristic: layers by decreasing work; for each, every mode is tried with its firings placed one
+    by one on the PE with the least finishing load, and the mode giving the least max(load, bus) kept
+    (ties: less energy)."""
+    p = problem
+    load = np.zeros(p.m, dtype=np.int64)
+    bus = 0
+    order = sorted(range(p.n_layers), key=lambda l: -min(
+        md.firings * min(md.time[k] for k in md.allowed()) for md in p.layers[l].modes))
+    modes, pes = [0] * p.n_layers, [()] * p.n_layers
+    for l in order:
+        best = None
+        for a, md in enumerate(p.layers[l].modes):
+            trial = load.copy()
+            chosen = []
+            for _ in range(md.firings):
+                k = min(md.allowed(), key=lambda c: (trial[c] + md.time[c], md.energy[c], c))
+                trial[k] += md.time[k]
+                chosen.append(k)
+            b = bus + md.bus * md.firings
+            score = (max(int(trial.max()), math.ceil(b / BUS_UNITS_PER_TICK)),
+                     energy_weight * sum(md.energy[k] for k in chosen), md.firings)
+            if best is None or score < best[0]:
+                best = (score, a, chosen, trial, b)
+        _, modes[l], chosen, load, bus = best
+        pes[l] = tuple(chosen)
+    return Mapping(tuple(modes), tuple(pes))
+
+
+# -- GA ------------------------------------------------------------------------------------------
+def _slots(problem: PeriodicProblem) -> list[int]:
+    return [max(md.firings for md in ly.modes) for ly in problem.layers]
+
+
+def decode(problem: PeriodicProblem, genes: np.ndarray) -> Mapping:
+    """Genes in [0,1): one mode gene per layer, then one PE gene per firing slot of each layer."""
+    p = problem
+    modes, pes = [], []
+    pos = p.n_layers
+    for l, ly in enumerate(p.layers):
+        a = min(int(genes[l] * len(ly.modes)), len(ly.modes) - 1)
+        md = ly.modes[a]
+        allowed = md.allowed()
+        chosen = [allowed[min(int(genes[pos + f] * len(allowed)), len(allowed) - 1)] for f in range(md.firings)]
+        pos += max(m.firings for m in ly.modes)
+        modes.append(a)
+        pes.append(tuple(chosen))
+    return Mapping(tuple(modes), tuple(pes))
+
+
+def encode(problem: PeriodicProblem, mapping: Mapping) -> np.ndarray:
+    p = problem
+    genes = np.zeros(p.n_layers + sum(_slots(p)))
+    pos = p.n_layers
+    for l, ly in enumerate(p.layers):
+        a = mapping.modes[l]
+        genes[l] = (a + 0.5) / len(ly.modes)
+        allowed = ly.modes[a].allowed()
+        for f, k in enumerate(mapping.pes[l]):
+            genes[pos + f] = (allowed.index(k) + 0.5) / len(allowed)
+        pos += max(m.firings for m in ly.modes)
+    return genes
+
+
+def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, population: int = 60,
+            time_limit: float = 60.0, objective: str = "period") -> PeriodicSchedule:
+    """A pymoo GA minimizing the period, then latency (or energy for ``objective='energy'``), over the
+    mode and PE genes; each genome is packed by :func:`pack` and checked by the evaluator. The greedy
+    mapping and the baseline seed the population. Deterministic for a seed (generation-count stop)."""
+    from pymoo.algorithms.soo.nonconvex.ga import GA
+    from pymoo.core.problem import Problem
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+
+    p = problem
+    n_var = p.n_layers + sum(_slots(p))
+    horizon = float(sum(max(int(md.time.max()) * md.firings for md in ly.modes) for ly in p.layers) + 1)
+
+    def score(genes):
+        sch = pack(p, decode(p, genes))
+        met = evaluate_periodic(p, sch)
+        second = met.latency / horizon if objective == "period" else met.energy_j / (1 + met.energy_j)
+        return met.period + second
+
+    class Search(Problem):
+        def __init__(self) -> None:
+            super().__init__(n_var=n_var, n_obj=1, xl=0.0, xu=1.0 - 1e-9)
+
+        def _evaluate(self, X, out, *args, **kwargs):
+            out["F"] = np.array([[score(g)] for g in X])
+
+    rng = np.random.default_rng(seed)
+    seeds = [encode(p, greedy_mapping(p))] + ([encode(p, p.baseline)] if p.baseline else [])
+    init = np.vstack(seeds + [rng.random(n_var) for _ in range(max(population - len(seeds), 0))])
+    algo = GA(pop_size=population, sampling=init, crossover=SBX(prob=0.9, eta=15), mutation=PM(eta=20),
+              eliminate_duplicates=True)
+    algo.setup(Search(), seed=seed, verbose=False)
+    t0 = time.perf_counter()
+    gen = 0
+    with np.errstate(invalid="ignore"):
+        while algo.has_next() and gen < generations and time.perf_counter() - t0 < time_limit:
+            algo.next()
+            gen += 1
+    best = np.atleast_2d(algo.result().X)[0]
+    return pack(p, decode(p, best))
+
+
+__all__ = ["pack", "greedy_mapping", "genetic", "mapping_min_period", "encode", "decode", "NOT_ALLOWED"]

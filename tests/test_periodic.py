@@ -1,0 +1,188 @@
+"""Pipelined (periodic) mapping: VGG16/NEURAghe baseline, exact period vs brute force, evaluator, bad input."""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from edgedse.analysis.evaluator import InvalidSolution
+from edgedse.analysis.periodic_evaluator import evaluate_periodic
+from edgedse.errors import InfeasibleError, InputError
+from edgedse.formats.periodic_yaml import read_periodic_instance
+from edgedse.models.periodic import NOT_ALLOWED, Firing, Mapping, Mode, PeriodicLayer, PeriodicProblem, PeriodicSchedule
+from edgedse.models.solutions import Status
+from edgedse.solvers.periodic import solve_periodic
+from edgedse.solvers.periodic_heuristics import mapping_min_period, pack
+
+VGG = ROOT / "instances" / "vgg16_neuraghe.yaml"
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    return read_periodic_instance(VGG)
+
+
+def test_vgg16_baseline_is_181_6_ms(vgg):
+    """All convolutions on the CE (30.69 GOP / 169 GOPS), FC and the rest on the ARM cores, pipelined."""
+    base = evaluate_periodic(vgg, pack(vgg, vgg.baseline))
+    assert base.period * vgg.tick_s == pytest.approx(0.1816, rel=0.03)
+    ce = vgg.pe_names.index("ce")
+    assert base.busy[ce] == base.period  # the CE is the bottleneck
+    conv_ops = 30.69e9
+    assert base.busy[ce] * vgg.tick_s == pytest.approx(conv_ops / 169e9, rel=0.01)
+
+
+def test_vgg16_milp_proves_the_optimal_period(vgg):
+    r = solve_periodic(vgg, "milp", time_limit=60, latency=False)
+    assert r.status == Status.OPTIMAL and r.bound == r.objective
+    assert r.objective < r.details["baseline_period"]
+    assert r.objective >= vgg.lower_bound()
+    met = evaluate_periodic(vgg, r.solution)
+    assert met.period == r.objective == met.min_period
+
+
+def tiny(seed: int) -> PeriodicProblem:
+    """A chain of 3 layers, each with 2 modes (1 or 2 firings), on 2 PEs; a bus of 1 tick per 1000 bytes."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for l in range(3):
+        base = rng.integers(4, 20, size=2)
+        modes = []
+        for q in (1, 2):
+            t = np.ceil(base / q).astype(np.int64) + (q - 1)  # per-firing overhead when split
+            if seed % 2 and l == 1:
+                t[1] = NOT_ALLOWED if q == 1 else t[1]
+            modes.append(Mode(aggregation=2 // q, firings=q, time=t, energy=t * 0.5, bus=int(rng.integers(0, 4000)),
+                              bus_bytes=0.0, memory=np.zeros(2, dtype=np.int64)))
+        layers.append(PeriodicLayer(f"CalculateLayer_{l}", f"L{l}", "conv", f"a_{l}", tuple(modes), 1000.0))
+    return PeriodicProblem(name=f"tiny{seed}", layers=tuple(layers), edges=((0, 1), (1, 2)), pe_names=("p0", "p1"),
+                           pe_kinds=("a", "b"), link_bandwidth=np.full((2, 2), 1e6), link_latency=np.zeros((2, 2)),
+                           tick_s=1e-3, bus_bandwidth=1e6, shared_memory="ddr", shared_capacity=10**9,
+                           weight_bytes=1000, activation_bytes=1000, local_capacity=np.zeros(2, dtype=np.int64))
+
+
+def brute_force_period(p: PeriodicProblem) -> tuple[int, float]:
+    """(least period, least energy at that period) over every mode and PE choice."""
+    best = None
+    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
+        choices = [itertools.product(p.layers[l].modes[a].allowed(), repeat=p.layers[l].modes[a].firings)
+                   for l, a in enumerate(modes)]
+        for pes in itertools.product(*[list(c) for c in choices]):
+            mp = Mapping(tuple(modes), tuple(tuple(x) for x in pes))
+            e = sum(p.layers[l].modes[a].energy[k] for l, a in enumerate(modes) for k in pes[l])
+            key = (mapping_min_period(p, mp), e)
+            best = key if best is None or key < best else best
+    return best
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("method", ["cpsat", "milp"])
+def test_exact_period_agrees_with_brute_force(seed, method):
+    p = tiny(seed)
+    period, _ = brute_force_period(p)
+    r = solve_periodic(p, method, time_limit=20)
+    assert r.status == Status.OPTIMAL and r.objective == period
+    assert r.details["latency"] == evaluate_periodic(p, r.solution).latency
+
+
+def test_energy_under_a_period_cap_agrees_with_brute_force():
+    p = tiny(3)
+    period, _ = brute_force_period(p)
+    cap = period + 5
+    best_e = min(sum(p.layers[l].modes[a].energy[k] for l, a in enumerate(modes) for k in pes[l])
+                 for modes in itertools.product(*[range(2)] * 3)
+                 for pes in itertools.product(*[list(itertools.product(p.layers[l].modes[a].allowed(),
+                                                                        repeat=p.layers[l].modes[a].firings))
+                                                for l, a in enumerate(modes)])
+                 if mapping_min_period(p, Mapping(tuple(modes), tuple(tuple(x) for x in pes))) <= cap)
+    for method in ("cpsat", "milp"):
+        r = solve_periodic(p, method, "energy", period_cap=cap, time_limit=20, latency=False)
+        assert r.objective == pytest.approx(best_e) and r.metrics.period <= cap
+
+
+def _valid(p):
+    return pack(p, Mapping((0, 0, 0), ((0,), (0,), (0,))))
+
+
+@pytest.mark.parametrize("kind, breaker", [
+    ("period", lambda p, s: dataclasses.replace(s, firings=(s.firings[0], dataclasses.replace(
+        s.firings[1], start=s.firings[1].start + s.period + 1), s.firings[2]))),          # overlaps modulo P
+    ("precedence", lambda p, s: dataclasses.replace(s, firings=(s.firings[0], dataclasses.replace(
+        s.firings[1], start=0, pe=1), s.firings[2]))),                                        # alone on p1
+    ("modes", lambda p, s: dataclasses.replace(s, modes=(1, 0, 0))),                       # 2 firings needed
+    ("mapping", lambda p, s: dataclasses.replace(s, firings=(dataclasses.replace(s.firings[0], pe=5),) + s.firings[1:])),
+    ("bandwidth", lambda p, s: s),
+    ("memory", lambda p, s: s),
+])
+def test_periodic_evaluator_rejects_each_violation(kind, breaker):
+    p = tiny(0)
+    if kind == "bandwidth":
+        layers = tuple(dataclasses.replace(ly, modes=tuple(dataclasses.replace(md, bus=10**9) for md in ly.modes))
+                       for ly in p.layers)
+        p = dataclasses.replace(p, layers=layers)
+        s = dataclasses.replace(_valid(tiny(0)), period=_valid(tiny(0)).period)
+    elif kind == "memory":
+        s = _valid(p)
+        p = dataclasses.replace(p, shared_capacity=1500)
+    else:
+        s = _valid(p)
+        evaluate_periodic(p, s)
+    with pytest.raises(InvalidSolution, match=rf"\[{kind}\]"):
+        evaluate_periodic(p, breaker(p, s))
+
+
+def test_wrap_around_schedule_is_accepted():
+    """The evaluator is general: a firing may cross the period boundary if nothing else is there."""
+    p = tiny(0)
+    d = [int(p.layers[l].modes[0].time[0]) for l in range(3)]
+    P = sum(d)
+    start = [P - 2, P - 2 + d[0], P - 2 + d[0] + d[1]]  # residues wrap around 0
+    sch = PeriodicSchedule((0, 0, 0), tuple(Firing(l, 0, 0, start[l]) for l in range(3)), max(P, 1))
+    met = evaluate_periodic(p, sch)
+    assert met.period == P and met.latency == P
+
+
+def test_bad_aggregation_names_actor_and_parameter(tmp_path):
+    inst = tmp_path / "bad.yaml"
+    text = VGG.read_text().replace("model: models/", f"model: {ROOT / 'instances' / 'models'}/").replace(
+        "architecture: architectures/", f"architecture: {ROOT / 'instances' / 'architectures'}/")
+    inst.write_text(text + "aggregation:\n  /0/Conv: 7\n")
+    with pytest.raises(InputError, match=r"aggregationFactor 7 of CalculateLayer_0 \(a_0\) does not divide its "
+                                         r"numOfFilters 64"):
+        read_periodic_instance(inst)
+
+
+def test_period_budget_below_bound_names_the_bound(tmp_path, vgg):
+    p = dataclasses.replace(vgg, period_budget=vgg.lower_bound() - 1)
+    with pytest.raises(InputError, match=r"below the lower bound .* \(resource .* s, cycle .* s\)"):
+        solve_periodic(p, "list")
+
+
+def test_layer_fitting_no_memory_is_named():
+    p = tiny(0)
+    layers = list(p.layers)
+    layers[1] = dataclasses.replace(layers[1], modes=tuple(dataclasses.replace(
+        md, time=np.full(2, NOT_ALLOWED), memory=np.full(2, 4096 * md.aggregation)) for md in layers[1].modes))
+    with pytest.raises(InfeasibleError, match=r"\[memory\].*CalculateLayer_1 \(L1\) fits no PE's local memory"):
+        solve_periodic(dataclasses.replace(p, layers=tuple(layers)), "cpsat")
+
+
+def test_cli_period_json(vgg):
+    from typer.testing import CliRunner
+
+    from edgedse.cli import app
+
+    out = CliRunner().invoke(app, ["schedule", str(VGG), "--objective", "period", "--method", "list", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    for key in ("status", "objective", "bound", "gap", "wall_time_s", "method", "tasks", "period", "latency",
+                "baseline_period", "period_bound"):
+        assert key in doc
+    assert doc["baseline_period"] == pytest.approx(0.1816, rel=0.03)
+    assert doc["period"] <= doc["baseline_period"]
+    assert {"id", "pe", "start", "end", "aggregation"} <= set(doc["tasks"][0])
+    assert len({t["id"] for t in doc["tasks"]}) == len(doc["tasks"])
