@@ -186,3 +186,21 @@ def test_cli_period_json(vgg):
     assert doc["period"] <= doc["baseline_period"]
     assert {"id", "pe", "start", "end", "aggregation"} <= set(doc["tasks"][0])
     assert len({t["id"] for t in doc["tasks"]}) == len(doc["tasks"])
+
+
+def test_period_energy_front_matches_brute_force():
+    from edgedse.analysis.pareto import period_energy_front
+
+    p = tiny(2)
+    pts = []
+    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
+        for pes in itertools.product(*[list(itertools.product(p.layers[l].modes[a].allowed(),
+                                                              repeat=p.layers[l].modes[a].firings))
+                                       for l, a in enumerate(modes)]):
+            mp = Mapping(tuple(modes), tuple(tuple(x) for x in pes))
+            pts.append((mapping_min_period(p, mp), round(sum(p.layers[l].modes[a].energy[k]
+                                                             for l, a in enumerate(modes) for k in pes[l]), 9)))
+    front = sorted({(c, e) for c, e in pts if not any((c2 <= c and e2 < e) or (c2 < c and e2 <= e) for c2, e2 in pts)})
+    for method in ("milp", "cpsat"):
+        got = period_energy_front(p, method, max_points=100)
+        assert [(q.period, round(q.energy_j, 9)) for q in got] == front and all(q.certified for q in got)

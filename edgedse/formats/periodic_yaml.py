@@ -5,8 +5,9 @@ The instance keys are those of :mod:`edgedse.formats.instance_yaml`, plus:
 * ``firing_options: [1, 2, 4]`` — allowed numbers of CalculateLayer firings per layer; layer ``l`` may
   use every option that divides its filter count ``F_l`` (aggregationFactor ``F_l / option``). Absent:
   ``[firings_per_layer]``. ``aggregation: {layer: a}`` pins a layer to one aggregationFactor.
-* ``baseline: {conv: ce, fc: arm, ...}`` — the reference mapping: op class → PE kind (each layer at its
-  default aggregation, firings spread over the kind's instances longest-first).
+* ``baseline: {conv: ce, fc: arm, default: arm}`` — the reference mapping: op class → PE kind (each
+  layer at its default aggregation — or the fewest firings that kind can run — spread over the kind's
+  instances, least-loaded first).
 * ``period_budget_s`` — optional upper bound on the period.
 """
 from __future__ import annotations
@@ -91,8 +92,11 @@ def build_periodic_problem(spec: InstanceSpec, base: Path = Path("."), source: s
                 energy[k] = sc.energy_j
             bus = math.ceil(BUS_UNITS_PER_TICK * work.bytes_moved / (shared.bandwidth_bytes_per_s * tick) - 1e-9)
             modes[a.name].append(Mode(agg, a.data["F"] // agg, time, energy, bus, float(work.bytes_moved), memory))
+    # a mode no PE can run (e.g. too big for every local memory) is dropped; if none is left the
+    # problem keeps them all so that validate() names the layer and the memory it needs
+    usable = {name: [md for md in mds if md.allowed()] or mds for name, mds in modes.items()}
     layers = tuple(PeriodicLayer(a.name, a.layer, str(lg.layer(a.layer).op_class.value), a.data["param"],
-                                 tuple(modes[a.name]), float(lg.layer(a.layer).output_bytes(spec.bits)))
+                                 tuple(usable[a.name]), float(lg.layer(a.layer).output_bytes(spec.bits)))
                    for a in actors)
     index = {a.layer: i for i, a in enumerate(actors)}
     edges = tuple((index[u], index[v]) for u, v in lg.graph.edges)
@@ -135,14 +139,16 @@ def baseline_mapping(problem: PeriodicProblem, spec: InstanceSpec, source: str) 
         if kind is None or kind not in kinds:
             raise InputError(source, f"baseline.{ly.op_class}", f"names no PE kind for {ly.actor} ({ly.layer})",
                              f"map op class {ly.op_class!r} (or 'default') to one of {sorted(set(kinds))}")
-        want = next((i for i, md in enumerate(ly.modes) if md.firings == spec.firings_per_layer), None)
-        if want is None:
-            want = min(range(len(ly.modes)), key=lambda i: ly.modes[i].firings)
+        runnable = [i for i, md in enumerate(ly.modes)
+                    if any(kinds[k] == kind and md.time[k] != NOT_ALLOWED for k in range(problem.m))]
+        if not runnable:
+            raise InputError(source, f"baseline.{ly.op_class}", f"PE kind {kind!r} cannot run {ly.actor} ({ly.layer})",
+                             "map that op class to a PE kind that supports it (or allow more firings per layer)")
+        # the default aggregation, else the fewest firings the kind can run (e.g. to fit a local memory)
+        want = next((i for i in runnable if ly.modes[i].firings == spec.firings_per_layer),
+                    min(runnable, key=lambda i: ly.modes[i].firings))
         md = ly.modes[want]
         cands = [k for k in range(problem.m) if kinds[k] == kind and md.time[k] != NOT_ALLOWED]
-        if not cands:
-            raise InputError(source, f"baseline.{ly.op_class}", f"PE kind {kind!r} cannot run {ly.actor} ({ly.layer})",
-                             "map that op class to a PE kind that supports it")
         chosen = []
         for _ in range(md.firings):
             k = min(cands, key=lambda c: (load[c], c))

@@ -38,7 +38,7 @@ class Stage1:
 
 
 def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None,
-                 hint=None) -> Stage1:
+                 energy_cap: float | None = None, hint=None) -> Stage1:
     from ortools.sat.python import cp_model
 
     p = problem
@@ -80,11 +80,14 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     # define_bus
     m.Add(sum(p.layers[l].modes[a].bus * p.layers[l].modes[a].firings * v for (l, a), v in z.items())
           <= BUS_UNITS_PER_TICK * P)
+    scale = _energy_scale(p)
+    energy = sum(round(float(p.layers[l].modes[a].energy[k]) * scale) * v for (l, a, k), v in n.items())
+    if energy_cap is not None:  # widened by the rounding of the terms (½ unit per firing)
+        m.Add(energy <= int(energy_cap * scale + 0.5 * _max_firings(p) + 1e-6))
     if objective == "period":
         m.Minimize(P)
     else:
-        scale = _energy_scale(p)
-        m.Minimize(sum(round(float(p.layers[l].modes[a].energy[k]) * scale) * v for (l, a, k), v in n.items()))
+        m.Minimize(energy)
     if hint is not None:
         for l, a in enumerate(hint.modes):
             for aa in range(len(p.layers[l].modes)):
@@ -101,6 +104,10 @@ def _energy_scale(p: PeriodicProblem) -> float:
 
     worst = sum(max(float(md.energy.max()) * md.firings for md in ly.modes) for ly in p.layers)
     return 10.0 ** math.floor(math.log10(1e9 / max(worst, 1e-30)))
+
+
+def _max_firings(p: PeriodicProblem) -> int:
+    return sum(max(md.firings for md in ly.modes) for ly in p.layers)
 
 
 def read_stage1(problem: PeriodicProblem, built: Stage1, solver):

@@ -19,7 +19,8 @@ from __future__ import annotations
 from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem
 
 
-def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None):
+def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None,
+                 energy_cap: float | None = None):
     import pyomo.environ as pyo
 
     p = problem
@@ -45,6 +46,8 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     m.bus = pyo.Constraint(expr=sum(md(l, a).bus * md(l, a).firings * m.z[l, a] for l, a in Z)
                            <= BUS_UNITS_PER_TICK * m.P)
     m.energy = pyo.Expression(expr=sum(float(md(l, a).energy[k]) * m.n[l, a, k] for l, a, k in N))
+    if energy_cap is not None:
+        m.energy_cap = pyo.Constraint(expr=m.energy <= energy_cap * (1 + 1e-9) + 1e-12)
     m.obj = pyo.Objective(expr=m.P if objective == "period" else m.energy, sense=pyo.minimize)
     return m
 

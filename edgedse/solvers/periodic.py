@@ -25,24 +25,23 @@ def counts_to_mapping(modes, counts) -> Mapping:
     return Mapping(tuple(modes), tuple(tuple(k for k, c in sorted(cnt.items()) for _ in range(c)) for cnt in counts))
 
 
-def _stage1(problem, method, objective, *, period_cap, hint: Mapping, time_limit, threads, seed):
+def _stage1(problem, method, objective, *, period_cap, energy_cap, hint: Mapping, time_limit, threads, seed):
     """(mapping or None, bound, proven, solver) of the period/energy stage."""
     if method == "cpsat":
         from edgedse.formulations import period_cpsat as f
         from edgedse.solvers.backends import run_cpsat
 
-        built = f.build_stage1(problem, objective, period_cap=period_cap, hint=hint)
+        built = f.build_stage1(problem, objective, period_cap=period_cap, energy_cap=energy_cap, hint=hint)
         raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
         mapping = counts_to_mapping(*f.read_stage1(problem, built, raw.values)) if raw.found else None
         bound = raw.bound
         if objective == "energy" and bound is not None:
-            bound = bound / f._energy_scale(problem) - 0.5 * sum(
-                max(md.firings for md in ly.modes) for ly in problem.layers) / f._energy_scale(problem)
+            bound = (bound - 0.5 * f._max_firings(problem)) / f._energy_scale(problem)
     else:
         from edgedse.formulations import period_milp as f
         from edgedse.solvers.backends import run_highs
 
-        model = f.build_stage1(problem, objective, period_cap=period_cap)
+        model = f.build_stage1(problem, objective, period_cap=period_cap, energy_cap=energy_cap)
         warm = f.stage1_warm_start(model, problem, hint) if hint is not None else None
         raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed, warm_start=warm)
         mapping = counts_to_mapping(*f.read_stage1(problem, model, raw.values)) if raw.found else None
@@ -75,8 +74,9 @@ def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, time_limi
 
 def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: str = "period", *,
                    time_limit: float = 60.0, seed: int = 0, threads: int = 2, period_cap: int | None = None,
-                   latency: bool = True) -> SolveResult:
-    """Solve the pipelined mapping problem. ``period_cap`` (ticks) is the ε-constraint of Pareto fronts;
+                   energy_cap: float | None = None, latency: bool = True) -> SolveResult:
+    """Solve the pipelined mapping problem. ``period_cap`` (ticks) and ``energy_cap`` (J) are the
+    ε-constraints of Pareto fronts (exact methods);
     ``latency=False`` skips stage 2 (the period/energy stage alone, e.g. inside a front)."""
     if method not in PERIOD_METHODS:
         raise InputError("--method", method, "is not a period method", f"use one of {', '.join(PERIOD_METHODS)}")
@@ -100,8 +100,9 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
     elif method == "ga":
         sch = genetic(p, seed=seed, time_limit=time_limit, objective=objective)
     else:
-        hint = greedy if period_cap is None or mapping_min_period(p, greedy) <= period_cap else None
-        mapping, b1, raw1 = _stage1(p, method, objective, period_cap=period_cap, hint=hint,
+        hint = greedy if (period_cap is None or mapping_min_period(p, greedy) <= period_cap) and energy_cap is None \
+            else None
+        mapping, b1, raw1 = _stage1(p, method, objective, period_cap=period_cap, energy_cap=energy_cap, hint=hint,
                                     time_limit=time_limit * (0.5 if latency else 1.0), threads=threads, seed=seed)
         details["stage1_s"] = raw1.wall_time_s
         details["solver"] = raw1.solver
