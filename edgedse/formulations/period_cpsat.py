@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem
+from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order
 
 
 @dataclass
@@ -173,18 +173,14 @@ def build_stage2(problem: PeriodicProblem, modes, period: int, *, hint=None) -> 
     pes_of = {i: [] for i in range(len(firings))}
     for (i, k), x in assign.items():
         pes_of[i].append((k, x))
-    for u, v in p.edges:
-        vol = p.edge_volume(u, modes[u])
-        for fu in range(p.layers[u].modes[modes[u]].firings):
-            i = idx[u, fu]
-            for fv in range(p.layers[v].modes[modes[v]].firings):
-                j = idx[v, fv]
-                m.Add(start[j] >= end[i])
-                for k, xi in pes_of[i]:
-                    for l2, xj in pes_of[j]:
-                        c = p.comm_ticks(k, l2, vol)
-                        if c:
-                            m.Add(start[j] >= end[i] + c).OnlyEnforceIf([xi, xj])
+    for key_i, key_j, vol in p.firing_precedences(modes):
+        i, j = idx[key_i], idx[key_j]
+        m.Add(start[j] >= end[i])
+        for k, xi in pes_of[i]:
+            for l2, xj in pes_of[j]:
+                c = p.comm_ticks(k, l2, vol)
+                if c:
+                    m.Add(start[j] >= end[i] + c).OnlyEnforceIf([xi, xj])
     # symmetry: identical firings of one layer start in index order
     for i, (l, f) in enumerate(firings):
         if f > 0:
@@ -202,10 +198,7 @@ def build_stage2(problem: PeriodicProblem, modes, period: int, *, hint=None) -> 
         m.Add(L <= k_max * P)
     m.Minimize(L)
     if hint is not None:
-        pos = {}
-        for l in range(p.n_layers):  # relabel the hint's firings of a layer in start order (symmetry)
-            mine = sorted((f for f in hint.firings if f.layer == l), key=lambda f: (f.start, f.pe))
-            pos.update({(l, q): f for q, f in enumerate(mine)})
+        pos = firings_in_start_order(hint)
         for i, key in enumerate(firings):
             f = pos[key]
             m.AddHint(start[i], f.start)

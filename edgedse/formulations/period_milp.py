@@ -16,7 +16,7 @@ with ``s_i = P·w_i + r_i`` and ``r_i + Σ_k d[i,k]·x[i,k] ≤ P``; precedences
 """
 from __future__ import annotations
 
-from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem
+from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order
 
 
 def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None,
@@ -110,18 +110,14 @@ def build_stage2(problem: PeriodicProblem, modes, period: int):
         m.modulo_no_overlap.add(m.r[j] >= m.r[i] + int(mode_of[i].time[k]) - 2 * P * (1 - m.y[i, j]) - 2 * P * both)
         m.modulo_no_overlap.add(m.r[i] >= m.r[j] + int(mode_of[j].time[k]) - 2 * P * m.y[i, j] - 2 * P * both)
     m.precedence = pyo.ConstraintList()
-    for u, v in p.edges:
-        vol = p.edge_volume(u, modes[u])
-        for fu in range(p.layers[u].modes[modes[u]].firings):
-            i = idx[u, fu]
-            for fv in range(p.layers[v].modes[modes[v]].firings):
-                j = idx[v, fv]
-                m.precedence.add(start(m, j) >= start(m, i) + dur(m, i))
-                for k in fits[i]:
-                    for l2 in fits[j]:
-                        c = p.comm_ticks(k, l2, vol)
-                        if c:
-                            m.precedence.add(start(m, j) >= start(m, i) + dur(m, i) + c * (m.x[i, k] + m.x[j, l2] - 1))
+    for key_i, key_j, vol in p.firing_precedences(modes):
+        i, j = idx[key_i], idx[key_j]
+        m.precedence.add(start(m, j) >= start(m, i) + dur(m, i))
+        for k in fits[i]:
+            for l2 in fits[j]:
+                c = p.comm_ticks(k, l2, vol)
+                if c:
+                    m.precedence.add(start(m, j) >= start(m, i) + dur(m, i) + c * (m.x[i, k] + m.x[j, l2] - 1))
     m.symmetry = pyo.ConstraintList()
     for i, (l, f) in enumerate(firings):
         if f > 0:
@@ -144,10 +140,7 @@ def stage2_warm_start(m, problem: PeriodicProblem, sch) -> dict:
     from pyomo.common.collections import ComponentMap
 
     P = sch.period
-    pos = {}
-    for l in range(problem.n_layers):
-        mine = sorted((f for f in sch.firings if f.layer == l), key=lambda f: (f.start, f.pe))
-        pos.update({(l, q): f for q, f in enumerate(mine)})
+    pos = firings_in_start_order(sch)
     vals = ComponentMap()
     starts = []
     for i, key in enumerate(m.firings):

@@ -92,6 +92,16 @@ class PeriodicSchedule:
     period: int
 
 
+def firings_in_start_order(sch: "PeriodicSchedule") -> dict[tuple[int, int], Firing]:
+    """``(layer, q) → firing`` with each layer's firings renumbered by start (the order the exact
+    formulations' symmetry breaking imposes on identical firings)."""
+    out = {}
+    for l in sorted({f.layer for f in sch.firings}):
+        mine = sorted((f for f in sch.firings if f.layer == l), key=lambda f: (f.start, f.pe))
+        out.update({(l, q): f for q, f in enumerate(mine)})
+    return out
+
+
 @dataclass(frozen=True)
 class PeriodicProblem:
     name: str
@@ -146,6 +156,15 @@ class PeriodicProblem:
     def firing_id(self, layer: int, index: int, mode: int) -> str:
         q = self.layers[layer].modes[mode].firings
         return self.layers[layer].actor if q == 1 else f"{self.layers[layer].actor}#{index}"
+
+    def firing_precedences(self, modes):
+        """Yield ``((u, fu), (v, fv), volume)`` for every firing pair an edge orders, given the modes:
+        each firing of ``v`` reads ``volume`` bytes from each firing of its producer ``u``."""
+        for u, v in self.edges:
+            vol = self.edge_volume(u, modes[u])
+            for fu in range(self.layers[u].modes[modes[u]].firings):
+                for fv in range(self.layers[v].modes[modes[v]].firings):
+                    yield (u, fu), (v, fv), vol
 
     def max_iterations_in_flight(self) -> int | None:
         """How many iterations' feature maps fit beside the weights in shared memory (None: unlimited)."""
