@@ -2,6 +2,7 @@
 
 Instances: VGG16 on NEURAghe (the ALOHA D3 §6 case; AOW's anchor ratio 136/181 = 0.75) and ResNet-18
 on mpsoc4. Usage: python benchmarks/throughput.py [--time-limit 60] [--methods cpsat,milp,list,ga]
+[--fronts --front-time-limit 10]  (adds the period × energy and period × latency fronts of both instances)
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--methods", default="cpsat,milp,list,ga")
+    ap.add_argument("--fronts", action="store_true")
+    ap.add_argument("--front-time-limit", type=float, default=10.0)
     args = ap.parse_args()
     print(f"time limit {args.time_limit} s (stage 1 gets half when latency is optimized), 2 threads; times in ms")
     print(f"{'instance':<16} {'method':<6} {'status':<9} {'baseline':>9} {'period':>9} {'ratio':>6} {'bound':>9} "
@@ -33,6 +36,25 @@ def main() -> None:
             gap = "-" if r.gap is None else f"{r.gap:.2%}"
             print(f"{name:<16.16} {meth:<6} {str(r.status):<9} {ms(base)} {ms(r.objective)} {ratio:>6} {ms(r.bound)} "
                   f"{gap:>7} {ms(d['latency'])} {d.get('stage1_s', r.wall_time_s):9.2f} {r.wall_time_s:8.2f}")
+
+    if args.fronts:
+        fronts(args.front_time_limit)
+
+
+def fronts(time_limit: float) -> None:
+    from edgedse.analysis.pareto import period_energy_front, period_latency_front
+
+    for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
+        p = read_periodic_instance(ROOT / f"{name}.yaml")
+        ms = lambda t: f"{t * p.tick_s * 1e3:9.2f}" if t is not None else f"{'-':>9}"  # noqa: E731
+        print(f"\n{name}: period x energy (MILP, {time_limit} s per solve)")
+        print(f"{'period':>9} {'energy J':>9} certified")
+        for q in period_energy_front(p, "milp", time_limit=time_limit, max_points=8):
+            print(f"{ms(q.period)} {q.energy_j:9.4f} {q.certified}")
+        print(f"{name}: period x latency (CP-SAT, {time_limit} s per solve)")
+        print(f"{'period':>9} {'latency':>9} {'lat bound':>9} certified")
+        for q in period_latency_front(p, time_limit=time_limit):
+            print(f"{ms(q.period)} {ms(q.latency)} {ms(q.latency_bound)} {q.certified}")
 
 
 if __name__ == "__main__":

@@ -152,3 +152,40 @@ def periodic_report(problem, result) -> dict:
                           "utilization": met.busy[k] / met.period} for k in range(problem.m)]
         report["bus_utilization"] = met.bus_load / met.period
     return report
+
+
+PARETO_AXES = ("makespan-energy", "period-energy", "period-latency")
+
+
+def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | None = None, method: str = "milp",
+                 time_limit: float = 30.0, seed: int = 0, threads: int = 2, max_points: int = 12) -> list[dict]:
+    """An exact bi-objective front by ε-constraint (:mod:`edgedse.analysis.pareto`) as JSON-ready points
+    (times in seconds, energy in joules per iteration, ``certified`` per point).
+
+    ``makespan-energy``: one inference of a schedule instance (any format; unit-less benchmarks stay in
+    their time units); ``period-energy`` and
+    ``period-latency``: the pipelined mapping of a YAML instance (``method`` solves the period stage;
+    the latency model is CP-SAT)."""
+    from edgedse.analysis import pareto
+    from edgedse.errors import InputError
+
+    if axes not in PARETO_AXES:
+        raise InputError("--axes", axes, "is not a front", f"use one of {', '.join(PARETO_AXES)}")
+    if axes == "makespan-energy":
+        problem = load_problem(path, pes)
+        pts = pareto.makespan_energy_front(problem, "cpsat" if method == "cpsat" else "milp", time_limit=time_limit,
+                                           seed=seed, threads=threads, max_points=max_points)
+        return [{"makespan": q.makespan * (problem.tick_s or 1), "energy_j": q.energy_j, "certified": q.certified}
+                for q in pts]
+    problem = load_periodic_problem(path)
+    tick = problem.tick_s
+    if axes == "period-energy":
+        pts = pareto.period_energy_front(problem, method, time_limit=time_limit, seed=seed, threads=threads,
+                                         max_points=max_points)
+    else:
+        factors = pareto.PERIOD_FACTORS[:max_points]
+        pts = pareto.period_latency_front(problem, time_limit=time_limit, seed=seed, threads=threads,
+                                          factors=factors, period_method=method)
+    return [{"period": q.period * tick, "latency": q.latency * tick, "energy_j": q.energy_j,
+             "latency_bound": None if q.latency_bound is None else q.latency_bound * tick,
+             "certified": q.certified} for q in pts]

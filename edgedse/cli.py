@@ -221,6 +221,36 @@ def _ascii_gantt(console, problem, report: dict, width: int = 56) -> None:
 
 @app.command()
 @_friendly
+def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makespan-energy) or a YAML instance."),
+           axes: str = typer.Option("period-energy", help="makespan-energy | period-energy | period-latency"),
+           method: str = typer.Option("milp", help="milp | cpsat (the period/makespan stage)"),
+           pes: Optional[int] = typer.Option(None, "--pes", help="Identical processors (for .stg/.gxl)."),
+           time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds per solve."),
+           max_points: int = typer.Option(12, "--max-points", help="At most this many points."),
+           seed: int = typer.Option(0, help="Random seed."),
+           threads: int = typer.Option(2, help="Solver threads."),
+           as_json: bool = typer.Option(False, "--json", help="Print the points as JSON.")) -> None:
+    """An exact bi-objective Pareto front by the ε-constraint method; each point says whether it is certified."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from edgedse import api
+
+    points = api.pareto_front(instance, axes, pes=pes, method=method, time_limit=time_limit, seed=seed,
+                              threads=threads, max_points=max_points)
+    if as_json:
+        _print_json(points)
+        return
+    t = Table(title=f"{instance.name}: {axes} front")
+    for key in points[0] if points else []:
+        t.add_column(key)
+    for q in points:
+        t.add_row(*(f"{v:.6g}" if isinstance(v, float) else str(v) for v in q.values()))
+    Console().print(t)
+
+
+@app.command()
+@_friendly
 def zoo(out_dir: Path = typer.Argument(Path("instances/models"), help="Where to write the ONNX files."),
         name: Optional[list[str]] = typer.Option(None, "--name", help="Only these models.")) -> None:
     """(Re)build the model zoo ONNX files from the PyTorch definitions (needs torch)."""

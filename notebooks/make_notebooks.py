@@ -1,8 +1,11 @@
 """Writes the notebooks of this folder (run: python notebooks/make_notebooks.py); CI executes them."""
+from pathlib import Path
+
 import nbformat as nbf
-nb = nbf.v4.new_notebook()
+
 md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-nb.cells = [
+NOTEBOOKS = {}
+NOTEBOOKS["scheduling_analysis"] = [
 md("""# Scheduling analysis: ResNet-18 on `mpsoc4`
 
 ResNet-18 (224×224, 16-bit) compiled through its AOW PiSDF model (two CalculateLayer firings per layer)
@@ -56,6 +59,112 @@ plt.show()
 for gm, ge in ga:
     assert not any(gm < em - 1e-9 and ge < ee - 1e-12 for em, ee in exact)"""),
 ]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-from pathlib import Path
-nbf.write(nb, str(Path(__file__).resolve().parent / "scheduling_analysis.ipynb"))
+
+NOTEBOOKS["aow_vgg16_neuraghe"] = [
+md("""# Pipelined VGG16 on NEURAghe — the ALOHA AOW case, solved exactly
+
+ALOHA D3 §6.4 reports IBM's Architecture Optimization Workbench improving the pipeline cycle of VGG16 on
+NEURAghe (two Cortex-A9 cores + a 169 GOPS convolution engine, shared DDR3) from a baseline of **181 ms** to
+**145 ms** and then **136 ms**, choosing an aggregationFactor per layer (PiSDF) and balancing actors between
+the ARM cores and the engine. `instances/vgg16_neuraghe.yaml` rebuilds the setting from public figures only
+(each cited in the file). Here: the baseline mapping, the proven-optimal period, the steady-state pipeline,
+utilization per PE and of the DDR bus, the period × energy and period × latency fronts, and why our ratio is
+0.95 where AOW reports 0.75. Every schedule passes the independent periodic evaluator."""),
+code("""from pathlib import Path
+import matplotlib.pyplot as plt
+from edgedse import api
+from edgedse.analysis.periodic_evaluator import evaluate_periodic
+from edgedse.analysis.plots import pipeline_gantt, pareto
+from edgedse.analysis.pareto import period_energy_front, period_latency_front
+from edgedse.solvers.periodic import solve_periodic
+from edgedse.solvers.periodic_heuristics import pack
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+p = api.load_periodic_problem(ROOT / "instances" / "vgg16_neuraghe.yaml")
+ms = lambda ticks: ticks * p.tick_s * 1e3
+print(p.n_layers, "CalculateLayer actors on", p.pe_names, "; tick", p.tick_s, "s")
+print(f"lower bounds: resource {ms(p.resource_bound()):.2f} ms, cycle {ms(p.cycle_bound()):.2f} ms")"""),
+md("""## Baseline: every convolution on the engine, fully connected layers on the ARM cores"""),
+code("""base = pack(p, p.baseline)
+bm = evaluate_periodic(p, base)
+print(f"baseline period {ms(bm.period):.2f} ms (D3: 181 ms), latency {ms(bm.latency):.1f} ms, "
+      f"energy {bm.energy_j:.3f} J/frame")
+assert abs(ms(bm.period) - 181.6) / 181.6 < 0.03"""),
+md("""## Optimal period (MILP, proven), then the least latency at that period"""),
+code("""opt = solve_periodic(p, "milp", "period", time_limit=20, threads=2, seed=0)
+om = opt.metrics
+print(f"{opt.status}: period {ms(om.period):.2f} ms (bound {ms(opt.bound):.2f} ms, gap {opt.gap:.2%}), "
+      f"latency {ms(om.latency):.1f} ms, ratio to baseline {om.period / bm.period:.3f}, wall {opt.wall_time_s:.1f} s")
+moved = [(ly.layer, p.pe_names[p.baseline.pes[l][0]], sorted({p.pe_names[f.pe] for f in opt.solution.firings if f.layer == l}),
+          ly.modes[opt.solution.modes[l]].aggregation) for l, ly in enumerate(p.layers)]
+print(f"{'layer':<12} {'baseline':>8}  optimized (aggregationFactor)")
+for name, was, now, a in moved:
+    print(f"{name:<12} {was:>8}  {', '.join(now)} (a={a})")
+assert str(opt.status) == "optimal" and om.period <= bm.period"""),
+code("""fig, axes = plt.subplots(2, 1, figsize=(11, 4.5), sharex=False)
+pipeline_gantt(p, base, ax=axes[0], title=f"baseline: period {ms(bm.period):.1f} ms")
+pipeline_gantt(p, opt.solution, ax=axes[1], title=f"optimal: period {ms(om.period):.1f} ms")
+fig.tight_layout(); plt.show()
+names = list(p.pe_names) + ["DDR bus"]
+u_base = list(bm.utilization()) + [bm.bus_load / bm.period]
+u_opt = list(om.utilization()) + [om.bus_load / om.period]
+fig, ax = plt.subplots(figsize=(7, 3))
+xs = range(len(names))
+ax.bar([x - 0.2 for x in xs], u_base, 0.4, label="baseline"); ax.bar([x + 0.2 for x in xs], u_opt, 0.4, label="optimal")
+ax.set_xticks(list(xs), names); ax.set_ylabel("utilization per period"); ax.set_ylim(0, 1.05); ax.legend(); plt.show()
+for n, a, b in zip(names, u_base, u_opt):
+    print(f"{n:>8}: baseline {a:6.1%}  optimal {b:6.1%}")"""),
+md("""## Pareto fronts (ε-constraint)
+
+Period × energy: minimize energy under a period cap, then the period under that energy (MILP, each point
+certified when both solves are proven). Period × latency: for period caps growing from the optimum, the
+least latency (CP-SAT model with modes, mapping and wrap-around free), then the least period at that
+latency; `certified` says whether both were proven within the time limit — latency proofs on VGG16 are
+not reached in seconds, and the proven latency bound is printed beside each point."""),
+code("""pe_front = period_energy_front(p, "milp", time_limit=10, max_points=4)
+for q in pe_front:
+    print(f"period {ms(q.period):7.2f} ms  energy {q.energy_j:.4f} J  certified {q.certified}")
+pl_front = period_latency_front(p, time_limit=5, factors=(1.0, 1.5, 3.0))
+for q in pl_front:
+    lb = "-" if q.latency_bound is None else f"{ms(q.latency_bound):.1f}"
+    print(f"period {ms(q.period):7.2f} ms  latency {ms(q.latency):7.1f} ms (bound {lb} ms)  certified {q.certified}")
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+pareto({"exact (MILP)": [(ms(q.period), q.energy_j) for q in pe_front], "baseline": [(ms(bm.period), bm.energy_j)]},
+       xlabel="period (ms)", ylabel="energy (J/frame)", ax=axes[0])
+pareto({"CP-SAT": [(ms(q.period), ms(q.latency)) for q in pl_front], "baseline": [(ms(bm.period), ms(bm.latency))]},
+       xlabel="period (ms)", ylabel="latency (ms)", ax=axes[1])
+fig.tight_layout(); plt.show()
+assert pe_front and pe_front[0].period == om.period and all(q.certified for q in pe_front)
+assert pl_front and pl_front[0].period == om.period"""),
+md("""## Why 0.95 here and 0.75 in the deliverable
+
+The period cannot go below the *fluid* bound: the convolutions' 30.69 GOP spread over every PE's peak rate
+at once. With the cited figures (engine 169 GOPS, each A9 with NEON 5.34 GOPS) that is
+30.69 / (169 + 2 · 5.34) = **170.8 ms**, a ratio of 0.94 to the 181.6 ms baseline; the fully connected layers
+(58 ms, DDR-bound) already run on the ARM cores beside the engine in the baseline pipeline. The proven optimum
+(173.2 ms) sits 1.4 % above the fluid bound because firings are indivisible (aggregationFactor granularity)
+and share the DDR bus. AOW's 136 ms (ratio 0.75) would need the two A9 cores to deliver
+30.69 / 0.136 − 169 ≈ 57 GOPS, more than five times their NEON peak — so AOW's cost model must have differed
+from these public figures (e.g. a baseline cycle that serialised the ARM and engine work, or per-actor
+times measured on a different configuration); D3 does not publish its per-actor table, so the gap cannot
+be closed honestly from public data."""),
+code("""conv_gop = 30.69
+fluid_ms = conv_gop / (169 + 2 * 5.34) * 1e3
+print(f"fluid bound {fluid_ms:.1f} ms -> ratio {fluid_ms / ms(bm.period):.3f}; optimum ratio {om.period / bm.period:.3f}; "
+      f"AOW 136/181 = {136 / 181:.3f}")
+print(f"A9 rate AOW's 136 ms would need: {conv_gop / 0.136 - 169:.1f} GOPS for two cores (cited peak {2 * 5.34:.2f})")
+assert ms(om.period) >= fluid_ms - 1e-6"""),
+]
+
+
+def write_all() -> None:
+    here = Path(__file__).resolve().parent
+    for name, cells in NOTEBOOKS.items():
+        nb = nbf.v4.new_notebook()
+        nb.cells = cells
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbf.write(nb, str(here / f"{name}.ipynb"))
+
+
+if __name__ == "__main__":
+    write_all()

@@ -204,3 +204,55 @@ def test_period_energy_front_matches_brute_force():
     for method in ("milp", "cpsat"):
         got = period_energy_front(p, method, max_points=100)
         assert [(q.period, round(q.energy_j, 9)) for q in got] == front and all(q.certified for q in got)
+
+
+def brute_force_single_iteration_latency(p: PeriodicProblem) -> int:
+    """Least latency of one iteration of a chain when iterations do not overlap: every firing of a layer
+    waits for all firings of the previous layer and their transfers; each PE runs its share in turn."""
+    best = None
+    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
+        for pes in itertools.product(*[list(itertools.product(p.layers[l].modes[a].allowed(),
+                                                              repeat=p.layers[l].modes[a].firings))
+                                       for l, a in enumerate(modes)]):
+            ends = [(None, 0)]  # (pe, end) of the previous layer's firings
+            for l, a in enumerate(modes):
+                md, vol = p.layers[l].modes[a], (p.edge_volume(l - 1, modes[l - 1]) if l else 0)
+                new = []
+                for k in set(pes[l]):
+                    ready = max(e + (p.comm_ticks(pk, k, vol) if pk is not None else 0) for pk, e in ends)
+                    new.append((k, ready + pes[l].count(k) * int(md.time[k])))
+                ends = new
+            lat = max(e for _, e in ends)
+            best = lat if best is None or lat < best else best
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_period_latency_front_ends_match_brute_force(seed):
+    from edgedse.analysis.pareto import period_latency_front
+
+    p = tiny(seed)
+    front = period_latency_front(p, time_limit=20)
+    periods, latencies = [q.period for q in front], [q.latency for q in front]
+    assert periods[0] == brute_force_period(p)[0]
+    assert latencies[-1] == brute_force_single_iteration_latency(p)
+    assert periods == sorted(set(periods)) and latencies == sorted(set(latencies), reverse=True)
+    assert all(q.certified and q.latency_bound == q.latency for q in front)
+    for q in front:
+        assert evaluate_periodic(p, q.schedule).latency == q.latency
+
+
+def test_cli_pareto_json_and_bad_axes():
+    from typer.testing import CliRunner
+
+    from edgedse.cli import app
+
+    lenet = VGG.parent / "lenet_neuraghe.yaml"
+    out = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "makespan-energy", "--time-limit", "5", "--json"])
+    assert out.exit_code == 0, out.output
+    pts = json.loads(out.output)
+    assert pts and all(q["certified"] for q in pts)
+    assert [q["makespan"] for q in pts] == sorted(q["makespan"] for q in pts)
+    assert [q["energy_j"] for q in pts] == sorted((q["energy_j"] for q in pts), reverse=True)
+    bad = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-area"])
+    assert bad.exit_code != 0 and "period-area" in bad.output and "period-latency" in bad.output

@@ -7,6 +7,7 @@ clean-up, so the point is non-dominated), then set ``ε = C* − 1`` (makespans 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from edgedse.models.problems import ScheduleProblem
@@ -48,9 +49,10 @@ def makespan_energy_front(problem: ScheduleProblem, method: str = "cpsat", *, ti
 class PeriodPoint:
     period: int          # ticks
     energy_j: float      # per iteration
-    latency: int         # ticks, of the packed schedule
+    latency: int         # ticks
     certified: bool
     schedule: object
+    latency_bound: int | None = None   # ticks: proven lower bound on the latency at this period cap
 
 
 def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30.0, seed: int = 0, threads: int = 2,
@@ -86,3 +88,69 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
             break
         eps = max(int(p_min.objective), best.metrics.period - step)
     return sorted(points, key=lambda p: p.period)
+
+
+def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: int, threads: int, **caps):
+    """One solve of the mode-free latency model: (schedule or None, proven, bound)."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
+    from edgedse.solvers.backends import run_cpsat
+
+    built = build_latency_model(problem, objective=objective, hint=hint, **caps)
+    raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
+    if not raw.found:
+        return None, False, None
+    sch = read_latency_model(problem, built, raw.values)
+    evaluate_periodic(problem, sch)  # rejects an invalid schedule
+    return sch, bool(raw.proven_optimal), None if raw.bound is None else math.ceil(raw.bound - 1e-6)
+
+
+PERIOD_FACTORS = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
+
+
+def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, threads: int = 2,
+                         factors=PERIOD_FACTORS, period_method: str = "milp") -> list[PeriodPoint]:
+    """The period × latency front by ε-constraint on the period (CP-SAT model
+    :mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free).
+
+    ``P_min`` comes from stage 1 (``period_method``). For each ``ε = factor · P_min`` (increasing):
+    (1) ``L* = min L s.t. P ≤ ε``, hinted with the previous point (feasible, as ε only grows), then
+    (2) ``P* = min P s.t. L ≤ L*`` (the clean-up that makes the point non-dominated). A point is
+    ``certified`` when both solves (and P_min) are proven; ``latency_bound`` is the proven lower bound of
+    (1). The walk stops once ``L* ≤ ε``: an iteration then fits in one period, and no larger period can
+    lower the latency further."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    from edgedse.solvers.periodic import solve_periodic
+
+    kw = dict(time_limit=time_limit, seed=seed, threads=threads)
+    first = solve_periodic(problem, period_method, "period", latency=False, **kw)
+    if first.solution is None:
+        return []
+    p_min = int(first.objective)
+    hint, points = first.solution, []
+    for factor in factors:
+        eps = max(p_min, int(factor * p_min))
+        sch, l_proven, l_bound = _latency_solve(problem, "latency", hint=hint, period_max=eps, **kw)
+        if sch is None or evaluate_periodic(problem, sch).latency > evaluate_periodic(problem, hint).latency:
+            sch, l_proven = hint, False
+        lat = evaluate_periodic(problem, sch).latency
+        tight, p_proven, _ = _latency_solve(problem, "period", hint=sch, latency_cap=lat, **kw)
+        if factor == factors[0]:
+            p_proven = first.status == Status.OPTIMAL
+        if tight is not None and evaluate_periodic(problem, tight).period <= evaluate_periodic(problem, sch).period:
+            sch = tight
+        met = evaluate_periodic(problem, sch)
+        points.append(PeriodPoint(met.period, met.energy_j, met.latency, l_proven and p_proven, sch, l_bound))
+        hint = sch
+        if met.latency <= eps:
+            break
+    return _non_dominated(points, lambda q: (q.period, q.latency))
+
+
+def _non_dominated(points, key):
+    """The points no other point weakly dominates in both coordinates, sorted by the first (ties: first kept)."""
+    out = []
+    for q in sorted(points, key=key):
+        if not out or key(q)[1] < key(out[-1])[1]:
+            out.append(q)
+    return out

@@ -13,14 +13,8 @@ load (a schedule packing each PE's firings into one period window always exists,
 * ``define_cycle``            d[l,a,k]·u[l,a,k] ≤ P
 * objective ``min P`` or ``min Σ e[l,a,k]·n[l,a,k]`` with ``P ≤ cap``.
 
-**Stage 2 — latency at a fixed period P and fixed modes** (the lexicographic second objective):
-firings ``i`` with start ``s_i = P·w_i + r_i`` (window ``w_i``, residue ``r_i``), PE literals ``x[i,k]``;
-
-* ``define_modulo_no_overlap``  per PE, optional intervals ``[r_i, r_i + d[i,k])`` present iff x[i,k],
-  NoOverlap, and ``r_i + d[i,k] ≤ P`` (each occupation inside one period window);
-* ``define_precedence``         s_j ≥ s_i + d[i,k] + c_{kl}  when x[i,k] ∧ x[j,l], for (u,v) ∈ E, i ∈ u, j ∈ v;
-* ``define_latency``            L ≥ s_i + d_i − s_j  for sinks i and sources j;  L ≤ K·P (memory);
-* symmetry: firings of one layer start in index order.
+**Stage 2 — latency** at the period found (with modes and mapping free again, arcs allowed to wrap
+around the period boundary): :mod:`edgedse.formulations.period_latency_cpsat`.
 """
 from __future__ import annotations
 
@@ -119,99 +113,3 @@ def read_stage1(problem: PeriodicProblem, built: Stage1, solver):
         modes.append(a)
         counts.append({k: solver.Value(built.n[l, a, k]) for k in ly.modes[a].allowed()})
     return modes, counts
-
-
-@dataclass
-class Stage2:
-    model: object
-    firings: list          # (layer, index)
-    start: list
-    assign: dict           # (i, k) -> literal
-    latency: object
-
-
-def build_stage2(problem: PeriodicProblem, modes, period: int, *, hint=None) -> Stage2:
-    from ortools.sat.python import cp_model
-
-    p = problem
-    P = int(period)
-    m = cp_model.CpModel()
-    firings = [(l, f) for l in range(p.n_layers) for f in range(p.layers[l].modes[modes[l]].firings)]
-    idx = {key: i for i, key in enumerate(firings)}
-    dur = [p.layers[l].modes[modes[l]].time for l, _ in firings]
-    serial = sum(int(d.max()) for d in dur)
-    windows = max(1, serial // P + 2)
-    H = windows * P
-    start, end, assign, resid = [], [], {}, []
-    per_pe = {k: [] for k in range(p.m)}
-    for i, (l, f) in enumerate(firings):
-        md = p.layers[l].modes[modes[l]]
-        s = m.NewIntVar(0, H, f"s[{i}]")
-        w = m.NewIntVar(0, windows, f"w[{i}]")
-        r = m.NewIntVar(0, P - 1, f"r[{i}]")
-        m.Add(s == P * w + r)
-        e = m.NewIntVar(0, H + int(md.time.max()), f"e[{i}]")
-        lits = []
-        for k in (k for k in md.allowed() if md.time[k] <= P):
-            x = m.NewBoolVar(f"x[{i},{k}]")
-            assign[i, k] = x
-            lits.append(x)
-            d = int(md.time[k])
-            m.Add(e == s + d).OnlyEnforceIf(x)
-            m.Add(r + d <= P).OnlyEnforceIf(x)
-            if d > 0:
-                per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r, d, x, f"I[{i},{k}]"))
-        m.AddExactlyOne(lits)
-        start.append(s)
-        end.append(e)
-        resid.append(r)
-    # define_modulo_no_overlap
-    for k, ivs in per_pe.items():
-        if len(ivs) > 1:
-            m.AddNoOverlap(ivs)
-    # define_precedence
-    pes_of = {i: [] for i in range(len(firings))}
-    for (i, k), x in assign.items():
-        pes_of[i].append((k, x))
-    for key_i, key_j, vol in p.firing_precedences(modes):
-        i, j = idx[key_i], idx[key_j]
-        m.Add(start[j] >= end[i])
-        for k, xi in pes_of[i]:
-            for l2, xj in pes_of[j]:
-                c = p.comm_ticks(k, l2, vol)
-                if c:
-                    m.Add(start[j] >= end[i] + c).OnlyEnforceIf([xi, xj])
-    # symmetry: identical firings of one layer start in index order
-    for i, (l, f) in enumerate(firings):
-        if f > 0:
-            m.Add(start[idx[l, f - 1]] <= start[i])
-    # define_latency
-    g = p.graph
-    sources = [i for i, (l, _) in enumerate(firings) if g.in_degree(l) == 0]
-    sinks = [i for i, (l, _) in enumerate(firings) if g.out_degree(l) == 0]
-    L = m.NewIntVar(0, H + serial, "L")
-    for i in sinks:
-        for j in sources:
-            m.Add(L >= end[i] - start[j])
-    k_max = p.max_iterations_in_flight()
-    if k_max is not None:
-        m.Add(L <= k_max * P)
-    m.Minimize(L)
-    if hint is not None:
-        pos = firings_in_start_order(hint)
-        for i, key in enumerate(firings):
-            f = pos[key]
-            m.AddHint(start[i], f.start)
-            for k, x in pes_of[i]:
-                m.AddHint(x, int(k == f.pe))
-    return Stage2(m, firings, start, assign, L)
-
-
-def read_stage2(problem: PeriodicProblem, built: Stage2, modes, period: int, solver):
-    from edgedse.models.periodic import Firing, PeriodicSchedule
-
-    out = []
-    for i, (l, f) in enumerate(built.firings):
-        k = next(k for (ii, k), x in built.assign.items() if ii == i and solver.Value(x))
-        out.append(Firing(l, f, k, solver.Value(built.start[i])))
-    return PeriodicSchedule(tuple(modes), tuple(out), int(period))

@@ -44,6 +44,32 @@ def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict
                       wall_time_s=dt, solver=f"cp-sat {_version('ortools')}", values=solver)
 
 
+def complete_cpsat_hint(model, *, time_limit: float = 10.0, threads: int = 1) -> bool:
+    """Turn a partial solution hint into a complete one: solve a copy with the hinted variables fixed
+    (propagation fills auxiliary variables: ends, maxima, interval copies) and hint every variable.
+    CP-SAT often cannot repair a partial hint of a large model in time; a complete one it uses at once.
+    Returns False (hint left unchanged) if the hinted values admit no completion."""
+    from ortools.sat.python import cp_model
+
+    hint = model.Proto().solution_hint
+    if not len(hint.vars):
+        return False
+    probe = model.Clone()
+    for v, val in zip(list(hint.vars), list(hint.values)):
+        probe.Add(probe.GetIntVarFromProtoIndex(v) == val)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = max(1, int(threads))
+    solver.parameters.stop_after_first_solution = True
+    if solver.Solve(probe) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = list(solver.ResponseProto().solution)
+    model.ClearHints()
+    for i, val in enumerate(values):
+        model.AddHint(model.GetIntVarFromProtoIndex(i), val)
+    return True
+
+
 def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: dict | None = None) -> RawOutcome:
     """Compile a Pyomo model to matrices (Pyomo's LinearStandardFormCompiler) and solve it with highspy.
 

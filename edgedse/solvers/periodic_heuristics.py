@@ -189,7 +189,7 @@ def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, 
     init = np.vstack(seeds + [rng.random(n_var) for _ in range(max(population - len(seeds), 0))])
     algo = GA(pop_size=population, sampling=init, crossover=SBX(prob=0.9, eta=15), mutation=PM(eta=20),
               eliminate_duplicates=True)
-    algo.setup(Search(), seed=seed, verbose=False)
+    algo.setup(Search(), termination=("n_gen", generations), seed=seed, verbose=False)
     t0 = time.perf_counter()
     gen = 0
     with np.errstate(invalid="ignore"):

@@ -1,0 +1,253 @@
+"""CP-SAT model of one pipelined iteration with the period, the modes and the mapping all free — the
+latency stage, and both directions of the period × latency front (notation in :mod:`edgedse.models.periodic`).
+
+Sets: layers ``l``, modes ``a ∈ A_l``, candidate firings ``i = (l, a, f)``, ``f < q[l,a]``, PEs ``k``,
+windows ``w = 0..W−1``.  Variables: ``z[l,a]`` (mode), ``x[i,k]`` (firing i runs on PE k), start
+``s_i`` (ticks), residue ``r_i ∈ [0, P)``, window literals ``b[i,w]``, period ``P ∈ [P_lo, P_hi]``,
+latency ``L``.
+
+* ``define_mode_choice``        Σ_a z[l,a] = 1;  Σ_k x[i,k] = z[l,a]  for i ∈ (l, a)
+* ``define_windows``            b[i,w] ⇒ s_i = w·P + r_i;  Σ_w b[i,w] = 1  (linear although P is a variable:
+                                ``w`` is a constant of each literal)
+* ``define_modulo_no_overlap``  per PE k, NoOverlap of the arcs ``[r_i, r_i + d[i,k])`` and their copies
+                                ``[r_i + P, r_i + P + d[i,k])`` present iff x[i,k]; the copies make arcs that
+                                wrap past the period boundary exact (two arcs on a circle of length P
+                                overlap iff they overlap on the line at shift 0 or ±P); ``d[i,k] ≤ P``
+* ``define_precedence``         per edge (u, v), mode a of u and PE k: ``E[u,a,k] ≥ s_i + d[i,k]`` and
+                                ``y[u,a,k] ≥ x[i,k]`` for u's firings i in mode a on k; then every firing j of
+                                v on PE k': ``s_j ≥ E[u,a,k] + c(k, k', vol[u,a])`` if y[u,a,k] ∧ x[j,k']
+* ``define_bus``                Σ β[l,a]·q[l,a]·z[l,a] ≤ 1000·P
+* ``define_layer_span``         S_l ≤ s_i, T_l ≥ s_i + d_i (i ∈ l present); T_l ≥ S_l + Σ_a z[l,a]·span[l,a], span the least T with
+                                Σ_k ⌊T / d[l,a,k]⌋ ≥ q[l,a];
+                                S_v ≥ T_u for (u, v) ∈ E (redundant: the critical path for the relaxation)
+* ``define_latency``            L ≥ T_l − S_j for sink layers l, source layers j
+* ``define_memory``             L ≤ K·P (K iterations' feature maps fit the shared memory)
+* ``define_energy_cap``         Σ e[i,k]·x[i,k] ≤ cap (optional, scaled to integers)
+* objective ``min L`` (P ≤ P_hi) or ``min P`` (L ≤ latency cap).
+
+An optimal iteration can be shifted by whole periods so its first start lies in window 0; hence
+``W = ⌈(L_max + P_hi) / P_lo⌉`` windows suffice, with ``L_max`` the latency cap (or the hint's latency
+when minimizing it, or K·P_hi). Symmetry: the firings of one layer and mode start in index order.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order
+
+
+@dataclass
+class LatencyModel:
+    model: object
+    items: list            # (layer, mode, index)
+    start: list
+    assign: dict           # (i, k) -> literal
+    z: dict                # (layer, mode) -> literal
+    period: object
+    latency: object
+
+
+def _serial_latency(p: PeriodicProblem) -> int:
+    """Every firing one after another at its slowest allowed PE in its slowest mode, plus every transfer."""
+    total = sum(max(int(md.time.max()) * md.firings for md in ly.modes) for ly in p.layers)
+    worst_comm = max((p.comm_ticks(k, j, p.layers[u].output_bytes) for u, _ in p.edges
+                      for k in range(p.m) for j in range(p.m)), default=0)
+    return total + worst_comm * len(p.edges)
+
+
+def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency", period_max: int | None = None,
+                        period_min: int | None = None, latency_cap: int | None = None, modes=None,
+                        energy_cap: float | None = None, hint=None) -> LatencyModel:
+    """The model of the module docstring. ``modes`` fixes each layer's mode; ``period_min = period_max``
+    fixes the period (the lexicographic latency stage); ``hint`` is a valid :class:`PeriodicSchedule`."""
+    from ortools.sat.python import cp_model
+
+    from edgedse.formulations.period_cpsat import _energy_scale, _max_firings
+
+    p = problem
+    serial = _serial_latency(p)
+    p_lo = max(1, p.lower_bound(), period_min or 0)
+    p_hi = period_max if period_max is not None else max(p_lo, serial)
+    if p.period_budget is not None:
+        p_hi = min(p_hi, p.period_budget)
+    p_hi = max(p_hi, p_lo) if period_max is None else p_hi
+    k_max = p.max_iterations_in_flight()
+    l_max = latency_cap if latency_cap is not None else (
+        hint_latency(p, hint) if hint is not None and objective == "latency" else serial)
+    if k_max is not None:
+        l_max = min(l_max, k_max * p_hi)
+    l_max = max(l_max, 0)
+    W = max(1, math.ceil((l_max + p_hi) / p_lo))
+    H = W * p_hi
+
+    m = cp_model.CpModel()
+    P = m.NewIntVar(p_lo, max(p_lo, p_hi), "P")
+    z = {}
+    items = []
+    for l, ly in enumerate(p.layers):
+        for a, md in enumerate(ly.modes):
+            if modes is not None and a != modes[l]:
+                continue
+            if not any(md.time[k] <= p_hi for k in md.allowed()):
+                continue
+            z[l, a] = m.NewBoolVar(f"z[{l},{a}]")
+            items += [(l, a, f) for f in range(md.firings)]
+    # define_mode_choice
+    for l in range(p.n_layers):
+        m.AddExactlyOne([v for (ll, _), v in z.items() if ll == l])
+    start, end, resid, windows, assign, pes_of = [], [], [], [], {}, {}
+    per_pe = {k: [] for k in range(p.m)}
+    for i, (l, a, f) in enumerate(items):
+        md = p.layers[l].modes[a]
+        s = m.NewIntVar(0, H, f"s[{i}]")
+        r = m.NewIntVar(0, max(p_hi - 1, 0), f"r[{i}]")
+        m.Add(r <= P - 1)
+        e = m.NewIntVar(0, H + int(md.time.max()), f"e[{i}]")
+        r_next = m.NewIntVar(p_lo, 2 * max(p_hi, p_lo), f"r'[{i}]")  # the arc's copy one period later
+        m.Add(r_next == r + P)
+        # define_windows
+        bs = [m.NewBoolVar(f"b[{i},{w}]") for w in range(W)]
+        m.AddExactlyOne(bs)
+        for w, b in enumerate(bs):
+            m.Add(s == w * P + r).OnlyEnforceIf(b)
+        m.Add(s == 0).OnlyEnforceIf(z[l, a].Not())
+        lits = []
+        for k in (k for k in md.allowed() if md.time[k] <= p_hi):
+            x = m.NewBoolVar(f"x[{i},{k}]")
+            assign[i, k] = x
+            lits.append((k, x))
+            d = int(md.time[k])
+            m.Add(e == s + d).OnlyEnforceIf(x)
+            if d > 0:
+                m.Add(P >= d).OnlyEnforceIf(x)
+                per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r, d, x, f"I[{i},{k}]"))
+                per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r_next, d, x, f"J[{i},{k}]"))
+        m.Add(sum(x for _, x in lits) == z[l, a])
+        pes_of[i] = lits
+        start.append(s)
+        end.append(e)
+        resid.append(r)
+        windows.append(bs)
+    # define_modulo_no_overlap
+    for ivs in per_pe.values():
+        if len(ivs) > 1:
+            m.AddNoOverlap(ivs)
+    # define_precedence
+    by_layer_mode: dict = {}
+    for i, (l, a, _) in enumerate(items):
+        by_layer_mode.setdefault((l, a), []).append(i)
+    agg = {}
+    for u, v in p.edges:
+        consumers = [j for j, (l, _, _) in enumerate(items) if l == v]
+        for (l, a), mine in by_layer_mode.items():
+            if l != u:
+                continue
+            vol = p.edge_volume(u, a)
+            for k in range(p.m):
+                on_k = [(i, assign[i, k]) for i in mine if (i, k) in assign]
+                if not on_k:
+                    continue
+                if (u, a, k) not in agg:
+                    E = m.NewIntVar(0, H + serial, f"E[{u},{a},{k}]")
+                    y = m.NewBoolVar(f"y[{u},{a},{k}]")
+                    for i, x in on_k:
+                        m.Add(E >= end[i]).OnlyEnforceIf(x)
+                        m.AddImplication(x, y)
+                    agg[u, a, k] = (E, y)
+                E, y = agg[u, a, k]
+                for j in consumers:
+                    for k2, xj in pes_of[j]:
+                        m.Add(start[j] >= E + p.comm_ticks(k, k2, vol)).OnlyEnforceIf([y, xj])
+    # symmetry: identical firings of one layer and mode start in index order
+    for i, (l, a, f) in enumerate(items):
+        if f > 0:
+            m.Add(start[i - 1] <= start[i])
+    # define_bus
+    m.Add(sum(p.layers[l].modes[a].bus * p.layers[l].modes[a].firings * v for (l, a), v in z.items())
+          <= BUS_UNITS_PER_TICK * P)
+    # define_layer_span (redundant, gives the relaxation the critical path): first start S_l, last end T_l
+    S = [m.NewIntVar(0, H, f"S[{l}]") for l in range(p.n_layers)]
+    T = [m.NewIntVar(0, H + serial, f"T[{l}]") for l in range(p.n_layers)]
+    for i, (l, a, _) in enumerate(items):
+        m.Add(S[l] <= start[i]).OnlyEnforceIf(z[l, a])
+        m.Add(T[l] >= end[i]).OnlyEnforceIf(z[l, a])
+    for l in range(p.n_layers):
+        m.Add(T[l] >= S[l] + sum(_least_span(p.layers[l].modes[a], p_hi) * v for (ll, a), v in z.items() if ll == l))
+    for u, v in p.edges:
+        m.Add(S[v] >= T[u])
+    # define_latency
+    g = p.graph
+    L = m.NewIntVar(0, max(l_max, 0), "L")
+    for t in (l for l in range(p.n_layers) if g.out_degree(l) == 0):
+        for b in (l for l in range(p.n_layers) if g.in_degree(l) == 0):
+            m.Add(L >= T[t] - S[b])
+    # define_memory
+    if k_max is not None:
+        m.Add(L <= k_max * P)
+    # define_energy_cap
+    if energy_cap is not None:
+        scale = _energy_scale(p)
+        energy = sum(round(float(p.layers[items[i][0]].modes[items[i][1]].energy[k]) * scale) * x
+                     for (i, k), x in assign.items())
+        m.Add(energy <= int(energy_cap * scale + 0.5 * _max_firings(p) + 1e-6))
+    m.Minimize(L if objective == "latency" else P)
+    if hint is not None:
+        _add_hint(m, hint, items, start, resid, windows, pes_of, z, P)
+        from edgedse.solvers.backends import complete_cpsat_hint
+
+        complete_cpsat_hint(m)
+    return LatencyModel(m, items, start, assign, z, P, L)
+
+
+def _least_span(md, p_hi: int) -> int:
+    """Least ticks from a layer's first start to its last end in mode ``md``: its q firings split over
+    the usable PEs, each PE running its share one after another — the least T with
+    Σ_k ⌊T / d[k]⌋ ≥ q (q identical jobs on unrelated machines)."""
+    usable = [int(md.time[k]) for k in md.allowed() if 0 < md.time[k] <= p_hi]
+    if not usable:
+        return 0
+    candidates = sorted({j * d for d in usable for j in range(1, md.firings + 1)})
+    return next(t for t in candidates if sum(t // d for d in usable) >= md.firings)
+
+
+def hint_latency(p: PeriodicProblem, hint) -> int:
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+
+    return evaluate_periodic(p, hint).latency
+
+
+def _add_hint(m, hint, items, start, resid, windows, pes_of, z, P) -> None:
+    """Hint a valid schedule, shifted by whole periods so its first start lies in window 0."""
+    first = min(f.start for f in hint.firings)
+    shift = (first // hint.period) * hint.period
+    pos = firings_in_start_order(hint)
+    m.AddHint(P, hint.period)
+    for (l, a), v in z.items():
+        m.AddHint(v, int(hint.modes[l] == a))
+    for i, (l, a, f) in enumerate(items):
+        if hint.modes[l] != a:
+            continue
+        fire = pos[l, f]
+        s = fire.start - shift
+        m.AddHint(start[i], s)
+        m.AddHint(resid[i], s % hint.period)
+        for w, b in enumerate(windows[i]):
+            m.AddHint(b, int(w == s // hint.period))
+        for k, x in pes_of[i]:
+            m.AddHint(x, int(k == fire.pe))
+
+
+def read_latency_model(problem: PeriodicProblem, built: LatencyModel, solver):
+    """The :class:`PeriodicSchedule` of a solved model."""
+    from edgedse.models.periodic import Firing, PeriodicSchedule
+
+    modes = [next(a for (ll, a), v in sorted(built.z.items()) if ll == l and solver.Value(v))
+             for l in range(problem.n_layers)]
+    out = []
+    for i, (l, a, f) in enumerate(built.items):
+        if a != modes[l]:
+            continue
+        k = next(k for (ii, k), x in built.assign.items() if ii == i and solver.Value(x))
+        out.append(Firing(l, f, k, solver.Value(built.start[i])))
+    return PeriodicSchedule(tuple(modes), tuple(out), int(solver.Value(built.period)))
