@@ -189,3 +189,67 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
     return [{"period": q.period * tick, "latency": q.latency * tick, "energy_j": q.energy_j,
              "latency_bound": None if q.latency_bound is None else q.latency_bound * tick,
              "certified": q.certified} for q in pts]
+
+
+def load_precision_study(model: str, arch: str | Path, **options):
+    """A :class:`~edgedse.analysis.precision_study.PrecisionStudy` (problem, quantizer, data, sensitivities);
+    ``model``: ``digits-cnn``, a model-zoo name or an ONNX path; options: pe, bits, loss, ties, seed."""
+    from edgedse.analysis.precision_study import precision_study
+
+    return precision_study(model, arch, **options)
+
+
+def precision_report(study, result) -> dict:
+    """The JSON document of ``edgedse precision --json`` for one solution."""
+    p = study.problem
+    table = {ly.module: {str(b): {"loss": float(p.loss[i, j]), "energy": float(p.energy[i, j]),
+                                  "memory": float(p.weight[i, j]), "latency": float(p.latency[i, j])}
+                         for j, b in enumerate(p.bits)} for i, ly in enumerate(p.layers)}
+    measured = result.details.get("measured")
+    if measured is None and result.solution is not None and study.quantizer is not None:
+        measured = study.measure(result.solution)
+    return {"status": str(result.status), "termination": str(result.termination), "method": result.method,
+            "minimize": result.details.get("minimize"), "objective": result.objective, "bound": result.bound,
+            "gap": result.gap, "wall_time_s": result.wall_time_s, "rounds": result.details.get("rounds"),
+            "bits": None if result.solution is None else p.bits_of(result.solution),
+            "predicted": result.metrics, "measured": measured, "loss_kind": p.loss_kind, "pe": p.pe,
+            "budgets": result.details.get("budgets"), "table": table,
+            "certified": result.details.get("certified")}
+
+
+def precision(model: str, arch: str | Path, *, minimize: str = "energy", budgets: dict | None = None,
+              method: str = "milp", pareto: bool = False, study=None, **options):
+    """Solve (or, with ``pareto``, trace the front of ``minimize`` × loss; ``minimize=loss`` gives memory ×
+    loss) and return the JSON document(s). Fronts: exact by ε-constraint for milp/cpsat, the final
+    ε-non-dominated set for nsga2; greedy has none."""
+    from edgedse.errors import InputError
+    from edgedse.models.solutions import SolveResult, Status, Termination
+    from edgedse.solvers.precision import evaluate_precision, precision_front, solve_precision
+
+    solve_keys = {k: options.pop(k) for k in ("time_limit", "threads", "seed") if k in options}
+    study = study or load_precision_study(model, arch, seed=solve_keys.get("seed", 0), **options)
+    p = study.problem
+    budgets = {k: v for k, v in (budgets or {}).items() if v is not None}
+    if ("loss" in budgets or minimize == "loss") and study.quantizer is None:
+        raise InputError(p.source, "loss", "a cost-only ONNX model has no measured loss",
+                         "use digits-cnn or a model-zoo name, or drop --max-loss / --minimize loss")
+    if not pareto:
+        measure = study.measure if study.quantizer is not None else None
+        return precision_report(study, solve_precision(p, method, minimize, budgets, measure=measure, **solve_keys))
+    x = "memory" if minimize == "loss" else minimize
+    others = {k: v for k, v in budgets.items() if k not in (x, "loss")}
+    if method in ("milp", "cpsat"):
+        points = precision_front(p, method, x, "loss", others, **solve_keys)
+    elif method == "nsga2":
+        import time
+
+        from edgedse.solvers.precision_heuristics import nsga2_star
+
+        t0 = time.perf_counter()
+        front = nsga2_star(p, x, others, seed=solve_keys.get("seed", 0), time_limit=solve_keys.get("time_limit", 60))
+        dt = time.perf_counter() - t0
+        points = [SolveResult(Status.FEASIBLE, Termination.HEURISTIC, "nsga2", evaluate_precision(p, c, others)[x],
+                              None, dt, c, p.metrics(c), {"minimize": x}) for c in front]
+    else:
+        raise InputError("--method", method, "has no Pareto front", "use milp, cpsat or nsga2 with --pareto")
+    return [precision_report(study, r) for r in sorted(points, key=lambda r: r.metrics[x])]

@@ -221,6 +221,51 @@ def _ascii_gantt(console, problem, report: dict, width: int = 56) -> None:
 
 @app.command()
 @_friendly
+def precision(model: str = typer.Argument(..., help="digits-cnn, a model-zoo name (resnet18, ...) or an ONNX path."),
+              arch: Path = typer.Option(..., "--arch", help="Architecture YAML (its PE lists the bit-widths)."),
+              minimize: str = typer.Option("energy", help="energy | memory | latency | loss"),
+              method: str = typer.Option("milp", help="milp | cpsat | greedy | nsga2"),
+              max_loss: Optional[float] = typer.Option(None, "--max-loss", help="Budget on the loss proxy (nats of KL)."),
+              max_memory: Optional[float] = typer.Option(None, "--max-memory", help="Bytes (PaQ model)."),
+              max_energy: Optional[float] = typer.Option(None, "--max-energy", help="Joules per inference."),
+              max_latency: Optional[float] = typer.Option(None, "--max-latency", help="Seconds per inference."),
+              pe: Optional[str] = typer.Option(None, "--pe", help="PE kind (default: the one with most widths)."),
+              bits: Optional[str] = typer.Option(None, "--bits", help="Comma-separated subset of the PE's widths."),
+              loss: str = typer.Option("kl", "--loss", help="kl | mse | acc | hessian (the per-layer proxy)."),
+              tie: Optional[list[str]] = typer.Option(None, "--tie", help="Comma-separated layers forced to equal bits."),
+              pareto_front: bool = typer.Option(False, "--pareto", help="Print the front (minimize × loss)."),
+              time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds."),
+              seed: int = typer.Option(0, help="Random seed."),
+              threads: int = typer.Option(2, help="Solver threads."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Per-layer bit-widths minimizing energy, memory, latency or the loss proxy under budgets on the others."""
+    from edgedse import api
+
+    budgets = {"loss": max_loss, "memory": max_memory, "energy": max_energy, "latency": max_latency}
+    doc = api.precision(model, arch, minimize=minimize, budgets=budgets, method=method, pareto=pareto_front,
+                        pe=pe, bits=[int(b) for b in bits.split(",")] if bits else None, loss=loss,
+                        ties=[t.split(",") for t in tie] if tie else None, time_limit=time_limit, seed=seed,
+                        threads=threads)
+    if as_json:
+        _print_json(doc)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = doc if isinstance(doc, list) else [doc]
+    t = Table(title=f"{model} on {arch.name}: minimize {minimize} ({method})")
+    for col in ("status", "bits", "loss", "memory B", "energy J", "latency s", "measured KL", "accuracy"):
+        t.add_column(col)
+    for d in rows:
+        pr, ms = d["predicted"] or {}, d["measured"] or {}
+        t.add_row(d["status"], " ".join(f"{b}" for b in (d["bits"] or {}).values()), f"{pr.get('loss', 0):.4g}",
+                  f"{pr.get('memory', 0):,.0f}", f"{pr.get('energy', 0):.4g}", f"{pr.get('latency', 0):.4g}",
+                  f"{ms.get('kl', float('nan')):.4g}", f"{ms.get('test_accuracy', ms.get('accuracy')) or float('nan'):.4f}")
+    Console().print(t)
+
+
+@app.command()
+@_friendly
 def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makespan-energy) or a YAML instance."),
            axes: str = typer.Option("period-energy", help="makespan-energy | period-energy | period-latency"),
            method: str = typer.Option("milp", help="milp | cpsat (the period/makespan stage)"),

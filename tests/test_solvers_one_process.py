@@ -37,3 +37,18 @@ def test_pinned_versions():
     ov = tuple(int(p) for p in version("ortools").split(".")[:2])
     assert (1, 13) <= hv < (1, 14), "highspy must be >=1.13.1,<1.14 (1.14.0 gives wrong MIP optima)"
     assert (9, 12) <= ov < (9, 16)
+
+
+def test_highs_runs_with_changing_thread_counts():
+    """HiGHS sizes one global scheduler by its first run; a later run with another thread count used to
+    return "not set" with no solution. The runner resets the scheduler when the count changes."""
+    from edgedse.formulations.matrix import MatrixModel
+    from edgedse.solvers.backends import run_highs_lp
+
+    mm = MatrixModel()
+    x = mm.add_vars("x", 2, 0, 10, True)
+    mm.add_rows("c", [-float("inf")] * 2, [4, 6], ([0, 0, 1, 1], [x[0], x[1], x[0], x[1]], [1, 1, 1, 3]))
+    mm.set_objective(x, [-3, -2])  # max 3x + 2y → x=4, y=0
+    for threads in (1, 2, 1):
+        out = run_highs_lp(mm.to_highs(), time_limit=5, threads=threads, seed=0)
+        assert out.proven_optimal and out.objective == -12

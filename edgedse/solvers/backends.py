@@ -118,6 +118,19 @@ def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: 
     return out
 
 
+_HIGHS_THREADS: list[int] = []
+
+
+def _set_highs_threads(h, threads: int) -> None:
+    """HiGHS keeps one global task scheduler per process, sized by the first run; a later run asking for
+    another thread count fails with status "not set". Reset the scheduler whenever the count changes."""
+    n = max(1, int(threads))
+    if _HIGHS_THREADS and _HIGHS_THREADS[0] != n:
+        h.resetGlobalScheduler(True)
+    _HIGHS_THREADS[:] = [n]
+    h.setOptionValue("threads", n)
+
+
 def run_highs_lp(lp, *, time_limit: float, threads: int, seed: int, warm_start=None) -> RawOutcome:
     """Solve a ``highspy.HighsLp`` (minimization); ``warm_start`` is a column-value vector.
     ``values`` of the outcome is the column-value list."""
@@ -128,7 +141,7 @@ def run_highs_lp(lp, *, time_limit: float, threads: int, seed: int, warm_start=N
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
-    h.setOptionValue("threads", max(1, int(threads)))
+    _set_highs_threads(h, threads)
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
