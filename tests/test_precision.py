@@ -49,7 +49,7 @@ def test_digits_layer_statistics_and_paq_memory_by_hand():
     pytest.importorskip("sklearn")
     from edgedse import api
 
-    p = api.load_precision_study("digits-cnn", ARCH).problem
+    p = api.load_precision_study("digits-cnn", ARCH, pe="spe").problem
     assert list(p.layers) == _digits_layers()
     assert p.bits == (8, 4, 2)
     # all 8 bit: weights 47,376 B + biases 154·2 B + max(I+O) 3,072 B (conv2) + max im2col 576 B (conv3)
@@ -179,7 +179,7 @@ def digits():
     pytest.importorskip("sklearn")
     from edgedse import api
 
-    return api.load_precision_study("digits-cnn", ARCH)
+    return api.load_precision_study("digits-cnn", ARCH, pe="spe")
 
 
 def test_digits_mixed_precision_at_half_int8_memory_keeps_accuracy(digits):
@@ -200,12 +200,25 @@ def test_digits_sensitivity_grows_as_bits_shrink(digits):
     assert max(s.acc_drop[layer, 2] for layer in s.layers) > 0
 
 
+def test_hessian_proxy_is_trace_times_weight_error(digits):
+    from edgedse.analysis.sensitivity import hessian_traces, measure_sensitivity
+
+    q = digits.quantizer
+    s = measure_sensitivity(q, digits.x_calib[:64], [8, 2], digits.y_calib[:64], hessian=True)
+    traces = hessian_traces(q.model, q.layers, digits.x_calib[:64], digits.y_calib[:64])
+    for layer in q.layers:
+        n = q.modules[layer].weight.numel()
+        assert s.hessian[layer, 2] == pytest.approx(traces[layer] / n * q.weight_error(layer, 2))
+        assert q.weight_error(layer, 2) > q.weight_error(layer, 8) > 0
+    assert sum(traces.values()) > 0  # a trained network sits near a minimum: positive curvature overall
+
+
 def test_cli_precision_json(digits, monkeypatch):
     from typer.testing import CliRunner
 
     from edgedse.cli import app
 
-    out = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--minimize", "memory",
+    out = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--pe", "spe", "--minimize", "memory",
                                    "--max-loss", "0.05", "--method", "cpsat", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
@@ -215,7 +228,7 @@ def test_cli_precision_json(digits, monkeypatch):
     assert doc["measured"]["kl"] <= 0.05 and doc["predicted"]["memory"] == doc["objective"]
     assert set(doc["table"]["conv1"]) == {"8", "4", "2"}
     assert set(doc["table"]["conv1"]["4"]) == {"loss", "energy", "memory", "latency"}
-    front = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--minimize", "memory",
+    front = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--pe", "spe", "--minimize", "memory",
                                      "--method", "milp", "--pareto", "--json"])
     pts = json.loads(front.output)
     assert len(pts) > 3 and all(q["certified"] for q in pts)
