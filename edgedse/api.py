@@ -253,3 +253,59 @@ def precision(model: str, arch: str | Path, *, minimize: str = "energy", budgets
     else:
         raise InputError("--method", method, "has no Pareto front", "use milp, cpsat or nsga2 with --pareto")
     return [precision_report(study, r) for r in sorted(points, key=lambda r: r.metrics[x])]
+
+
+def load_fusion_problem(model: str | Path, arch: str | Path, *, buffer_kib: float | None = None, bits: int = 16,
+                        mode: str = "cache", count_weights: bool = True, layers: int | None = None,
+                        pe: str | None = None, max_group: int = 12):
+    """A :class:`~edgedse.models.fusion.FusionProblem`: ``model`` an ONNX path (or a model-zoo name,
+    exported in memory), ``arch`` the architecture whose accelerator (``pe``; default: the first
+    accelerator with a local memory) runs the groups; ``buffer_kib`` overrides its on-chip memory;
+    ``layers`` keeps the first N fusion nodes (e.g. Alwani's five convolutions with two pools = 7)."""
+    from edgedse.errors import InputError
+    from edgedse.models.fusion import Accelerator, FusionProblem, fusion_graph
+    from edgedse.models.dnn import OpClass
+
+    if mode not in ("cache", "recompute"):
+        raise InputError("--mode", mode, "is not an overlap mode", "use cache or recompute")
+    archi = arch if isinstance(arch, Architecture) else load_architecture(arch)
+    pes = [q for q in archi.processing_elements if pe is None or q.name == pe]
+    if not pes:
+        raise InputError(archi.name, pe, "is not a processing element", "name one from the architecture file")
+    chosen = next((q for q in pes if q.type == "accelerator" and q.local_memory), None) or \
+        next((q for q in pes if q.local_memory), None) or pes[0]
+    capacity = None if chosen.local_memory is None else archi.memory(chosen.local_memory).capacity_bytes
+    if buffer_kib is not None:
+        capacity = int(buffer_kib * 1024)
+    if not capacity:
+        raise InputError(archi.name, chosen.name, "has no local memory to hold fused tiles",
+                         "give --buffer-kib or a local_memory with capacity_bytes")
+    table = chosen.ops_per_cycle or chosen.ops_per_s
+    peak = chosen.peak_ops_per_s(OpClass.CONV, bits) or max(
+        chosen.peak_ops_per_s(OpClass.CONV, b) or 0.0 for b in table.get(OpClass.CONV, {bits: 0})) or 1.0
+    onchip = archi.memory(chosen.local_memory) if chosen.local_memory else None
+    off = archi.shared_memory()
+    accel = Accelerator(chosen.name, int(capacity), float(peak), chosen.energy_per_op(bits),
+                        off.bandwidth_bytes_per_s, off.energy_per_byte_j, onchip.energy_per_byte_j if onchip else 0.0)
+    path = Path(str(model))
+    if path.suffix.lower() == ".onnx":
+        lg = load_onnx(path)
+        name = path.stem
+    else:
+        from edgedse.analysis.precision_study import _layer_graph_of
+        from edgedse.models import zoo
+
+        if str(model) not in zoo.ZOO:
+            raise InputError("MODEL", str(model), "is neither an .onnx file nor a model-zoo name",
+                             f"use an ONNX path or one of {', '.join(sorted(zoo.ZOO))}")
+        import torch
+
+        module, shape = zoo.build(str(model))
+        lg = _layer_graph_of(module, torch.zeros(shape))
+        name = str(model)
+    nodes, edges = fusion_graph(lg)
+    if layers is not None:
+        nodes = nodes[:layers]
+        edges = [(u, v) for u, v in edges if u < layers and v < layers]
+    return FusionProblem(name, tuple(nodes), tuple(edges), accel, bits=bits, mode=mode, count_weights=count_weights,
+                         max_group=max_group, source=str(model))
