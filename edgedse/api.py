@@ -309,3 +309,32 @@ def load_fusion_problem(model: str | Path, arch: str | Path, *, buffer_kib: floa
         edges = [(u, v) for u, v in edges if u < layers and v < layers]
     return FusionProblem(name, tuple(nodes), tuple(edges), accel, bits=bits, mode=mode, count_weights=count_weights,
                          max_group=max_group, source=str(model))
+
+
+def fusion_report(problem, result, layerwise=None) -> dict:
+    """The JSON document of ``edgedse fuse --json``."""
+    groups = []
+    for (members, tile), c in zip(result.solution or [], (result.metrics or {}).get("groups", [])):
+        groups.append({"layers": [problem.nodes[v].name for v in members], "tile": list(tile),
+                       "buffer_bytes": c.buffer_bytes, "offchip_bytes": c.offchip_bytes,
+                       "weights_resident": c.weights_resident})
+    met = result.metrics or {}
+    return {"status": str(result.status), "termination": str(result.termination), "method": result.method,
+            "objective_kind": result.details.get("objective"), "objective": result.objective, "bound": result.bound,
+            "gap": result.gap, "groups": groups, "offchip_bytes": met.get("offchip_bytes"),
+            "featuremap_bytes": met.get("featuremap_bytes"), "energy_j": met.get("energy_j"),
+            "latency_s": met.get("latency_s"),
+            "layerwise_offchip_bytes": None if layerwise is None else layerwise.metrics["offchip_bytes"],
+            "buffer_bytes": problem.accel.capacity, "candidates": result.details.get("candidates"),
+            "wall_time_s": result.wall_time_s}
+
+
+def fuse(model: str | Path, arch: str | Path, *, method: str = "milp", objective: str = "traffic",
+         time_limit: float = 30.0, threads: int = 2, seed: int = 0, **options) -> dict:
+    """Load, solve and report (with the layer-by-layer baseline beside it): ``edgedse fuse`` as a function."""
+    from edgedse.solvers.fusion import solve_fusion
+
+    problem = load_fusion_problem(model, arch, **options)
+    result = solve_fusion(problem, method, objective, time_limit=time_limit, threads=threads, seed=seed)
+    layerwise = solve_fusion(problem, "layerwise", objective)
+    return fusion_report(problem, result, layerwise)

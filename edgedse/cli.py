@@ -266,6 +266,44 @@ def precision(model: str = typer.Argument(..., help="digits-cnn, a model-zoo nam
 
 @app.command()
 @_friendly
+def fuse(model: str = typer.Argument(..., help="An ONNX model (or a model-zoo name)."),
+         arch: Path = typer.Option(..., "--arch", help="Architecture YAML (its accelerator and on-chip memory)."),
+         buffer_kib: Optional[float] = typer.Option(None, "--buffer-kib", help="Override the on-chip buffer (KiB)."),
+         objective: str = typer.Option("traffic", help="traffic | energy | latency"),
+         method: str = typer.Option("milp", help="dp (chains) | milp | cpsat | greedy | layerwise"),
+         bits: int = typer.Option(16, help="Bit-width of feature maps and weights."),
+         mode: str = typer.Option("cache", help="cache (keep overlaps) | recompute (recompute overlaps)"),
+         no_weights: bool = typer.Option(False, "--no-weights", help="Count feature maps only (as Alwani et al.)."),
+         layers: Optional[int] = typer.Option(None, "--layers", help="Keep the first N fusion nodes."),
+         time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds."),
+         threads: int = typer.Option(2, help="Solver threads."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Partition the network into fused layer groups so intermediate feature maps stay on chip."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from edgedse import api
+
+    doc = api.fuse(model, arch, method=method, objective=objective, time_limit=time_limit, threads=threads,
+                   buffer_kib=buffer_kib, bits=bits, mode=mode, count_weights=not no_weights, layers=layers)
+    if as_json:
+        _print_json(doc)
+        return
+    t = Table(title=f"{model}: {len(doc['groups'])} groups ({method}, {doc['status']}), buffer "
+                    f"{doc['buffer_bytes'] / 1024:.0f} KiB")
+    for col in ("layers", "tile", "buffer B", "off-chip B"):
+        t.add_column(col)
+    for g in doc["groups"]:
+        t.add_row(f"{g['layers'][0]} … {g['layers'][-1]} ({len(g['layers'])})" if len(g["layers"]) > 1 else g["layers"][0],
+                  "x".join(map(str, g["tile"])), f"{g['buffer_bytes']:,}", f"{g['offchip_bytes']:,}")
+    Console().print(t)
+    red = 1 - doc["offchip_bytes"] / doc["layerwise_offchip_bytes"]
+    Console().print(f"off-chip {doc['offchip_bytes']:,} B vs layer-by-layer {doc['layerwise_offchip_bytes']:,} B "
+                    f"(−{red:.1%})")
+
+
+@app.command()
+@_friendly
 def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makespan-energy) or a YAML instance."),
            axes: str = typer.Option("period-energy", help="makespan-energy | period-energy | period-latency"),
            method: str = typer.Option("milp", help="milp | cpsat (the period/makespan stage)"),

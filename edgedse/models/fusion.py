@@ -199,7 +199,15 @@ class FusionProblem:
                          energy, resident)
 
     def best_tile(self, members, objective: str = "traffic") -> GroupCost | None:
-        """The cheapest tile of a group that fits the buffer (ties: the larger tile), None if none fits."""
+        """The cheapest tile of a group that fits the buffer (ties: the larger tile), None if none fits.
+        Memoized per problem (groups recur across candidate lists, DP steps and fronts)."""
+        memo = self.meta.setdefault("_best_tile", {})
+        key = (frozenset(members), objective)
+        if key not in memo:
+            memo[key] = self._best_tile(members, objective)
+        return memo[key]
+
+    def _best_tile(self, members, objective: str) -> GroupCost | None:
         best = None
         for t in self.tiles(members):
             c = self.group_cost(members, t)
