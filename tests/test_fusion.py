@@ -165,3 +165,21 @@ def test_cli_fuse_json():
     assert g["layers"][0] == "/0/Conv" and g["tile"] == [1, 1] and g["buffer_bytes"] <= doc["buffer_bytes"]
     bad = CliRunner().invoke(app, ["fuse", str(MODELS / "resnet18.onnx"), "--arch", str(ARCH), "--method", "dp"])
     assert bad.exit_code != 0 and "chains only" in bad.output
+
+
+def test_recompute_and_cache_modes_by_hand():
+    """Two 3x3 stride-1 convolutions fused, 1x1 output tile: recompute re-reads and recomputes the halos,
+    cache keeps them; with one tile covering the whole output both modes coincide."""
+    cache = alwani()
+    rec = api.load_fusion_problem(MODELS / "vgg16.onnx", ARCH, buffer_kib=362.5, bits=32, count_weights=False,
+                                  layers=7, mode="recompute")
+    g = (0, 1)
+    c, r = cache.group_cost(g, (8, 8)), rec.group_cost(g, (8, 8))
+    assert c.macs == sum(cache.nodes[v].macs for v in g)
+    # recompute: conv1_2 computes 8x8 outputs per tile, conv1_1 the 10x10 its window needs, 28x28 tiles
+    per_pixel = [cache.nodes[v].macs / (224 * 224) for v in g]
+    assert r.macs == pytest.approx(28 * 28 * (10 * 10 * per_pixel[0] + 8 * 8 * per_pixel[1]))
+    assert r.featuremap_bytes == (28 * 28 * 12 * 12 * 3 + 224 * 224 * 64) * 4  # 12x12 input windows per tile
+    assert c.featuremap_bytes == (224 * 224 * 3 + 224 * 224 * 64) * 4
+    whole_c, whole_r = cache.group_cost(g, (224, 224)), rec.group_cost(g, (224, 224))
+    assert whole_c.offchip_bytes == whole_r.offchip_bytes and whole_c.macs == whole_r.macs

@@ -87,3 +87,34 @@ def pipeline_gantt(problem, sch, path: str | Path | None = None, title: str = ""
         ax.figure.savefig(path, dpi=120)
         plt.close(ax.figure)
     return ax
+
+
+def fusion_groups(problem, groups, path: str | Path | None = None, title: str = "", ax=None):
+    """The network as a row of nodes in topological order (conv, dw, fc, pool, add), each coloured by its
+    fused group, with skip connections drawn as arcs above the row."""
+    import networkx as nx
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    plt = _plt()
+    order = list(nx.topological_sort(problem.graph))
+    x = {v: i for i, v in enumerate(order)}
+    group_of = {v: gi for gi, (members, _) in enumerate(groups) for v in members}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 0.28 * problem.n), 2.2))
+    cmap = plt.get_cmap("tab20")
+    for v in order:
+        ax.add_patch(Rectangle((x[v] - 0.4, 0), 0.8, 1, color=cmap(group_of[v] % 20), ec="black", lw=0.4))
+        ax.text(x[v], -0.15, problem.nodes[v].kind[:2], ha="center", va="top", fontsize=6, rotation=90)
+    for u, v in problem.edges:
+        if x[v] - x[u] > 1:
+            ax.add_patch(FancyArrowPatch((x[u], 1), (x[v], 1), connectionstyle="arc3,rad=-0.4", arrowstyle="-",
+                                         lw=0.6, color="gray"))
+    ax.set_xlim(-1, problem.n)
+    ax.set_ylim(-0.9, 2.2)
+    ax.axis("off")
+    ax.set_title(title or f"{problem.name}: {len(groups)} fused groups")
+    if path is not None:
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=120)
+        plt.close(ax.figure)
+    return ax

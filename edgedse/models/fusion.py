@@ -7,8 +7,8 @@ layers, pooling and element-wise Adds, with their tensor shapes (channels ``C``,
 **Groups.** A fused group is a connected, convex set of nodes with one *output node* (the only node whose
 result leaves the group). It runs tile by tile: an output tile ``(t_h, t_w)`` of the output node is
 propagated backwards — a node with kernel ``k`` and stride ``s`` needs an input tile of
-``(t − 1)·s + k`` rows (clipped to the tensor; fewer when overlaps are cached, below), element-wise nodes the same tile, fully connected and global
-pooling the whole input — so every intermediate tile stays on chip. ``n_tiles = ⌈H/t_h⌉·⌈W/t_w⌉`` of the
+``(t − 1)·s + k`` rows (clipped to the tensor; fewer when overlaps are cached, below), element-wise nodes the same tile, fully connected layers the whole input; global pooling is a running
+per-channel sum, so its tiles range over its input — so every intermediate tile stays on chip. ``n_tiles = ⌈H/t_h⌉·⌈W/t_w⌉`` of the
 output node. A pooling node at the start of a group pools its (unpooled) input as it is read; at the end
 it pools the output before it is written: pooling fuses into either neighbour at no buffer cost.
 
@@ -62,15 +62,25 @@ class FNode:
     macs: int = 0                   # of the whole layer
 
     @property
+    def tile_space(self) -> tuple[int, int]:
+        """Rows × columns its tiles range over: the output, or — for global pooling, a running per-channel
+        reduction — the input it streams through."""
+        return (self.h_in, self.w_in) if self.kind == "gpool" else (self.h_out, self.w_out)
+
+    def tile_elements(self, th: int, tw: int) -> int:
+        """On-chip elements of one tile of its result (global pooling keeps one accumulator per channel)."""
+        return self.c_out if self.kind == "gpool" else th * tw * self.c_out
+
+    @property
     def macs_per_pixel(self) -> float:
         return self.macs / max(1, self.h_out * self.w_out)
 
     def input_tile(self, th: int, tw: int, cache: bool = False) -> tuple[int, int]:
         """Input rows × columns an output tile needs: ``(t − 1)·s + k``; with overlaps cached only the new
         ones, ``(t − 1)·s + min(k, s)`` (the other ``k − s`` come from the halo cache)."""
-        if self.kind in ("fc", "gpool"):
+        if self.kind == "fc":
             return self.h_in, self.w_in
-        if self.kind == "add":
+        if self.kind in ("add", "gpool"):  # global pooling streams its input tile by tile
             return th, tw
         kh, kw = (min(self.k[0], self.s[0]), min(self.k[1], self.s[1])) if cache else self.k
         return (min(self.h_in, (th - 1) * self.s[0] + kh), min(self.w_in, (tw - 1) * self.s[1] + kw))
@@ -147,9 +157,9 @@ class FusionProblem:
 
     def tiles(self, members) -> list[tuple[int, int]]:
         """The output tiles to try: sides from TILE_SIDES up to the output tensor, and the whole tensor."""
-        o = self.nodes[self.output_node(members)]
-        hs = sorted({min(t, o.h_out) for t in TILE_SIDES} | {o.h_out})
-        ws = sorted({min(t, o.w_out) for t in TILE_SIDES} | {o.w_out})
+        H, W = self.nodes[self.output_node(members)].tile_space
+        hs = sorted({min(t, H) for t in TILE_SIDES} | {H})
+        ws = sorted({min(t, W) for t in TILE_SIDES} | {W})
         return [(h, w) for h in hs for w in ws]
 
     def group_cost(self, members, tile: tuple[int, int]) -> GroupCost:
@@ -160,14 +170,15 @@ class FusionProblem:
             raise ValueError(f"group {sorted(members)} has several output nodes")
         order = [v for v in nx.topological_sort(g.subgraph(mem))]
         cache = self.mode == "cache"
-        need = {out: (min(tile[0], self.nodes[out].h_out), min(tile[1], self.nodes[out].w_out))}
+        H, W = self.nodes[out].tile_space
+        need = {out: (min(tile[0], H), min(tile[1], W))}
         for v in reversed(order):
             if v not in need:  # every non-output member feeds only members
                 ins = [self.nodes[w].input_tile(*need[w], cache=cache) for w in g.successors(v)]
                 need[v] = (max(h for h, _ in ins), max(w for _, w in ins))
         o = self.nodes[out]
-        n_tiles = math.ceil(o.h_out / need[out][0]) * math.ceil(o.w_out / need[out][1])
-        tile_elems = sum(need[v][0] * need[v][1] * self.nodes[v].c_out for v in mem)
+        n_tiles = math.ceil(H / need[out][0]) * math.ceil(W / need[out][1])
+        tile_elems = sum(self.nodes[v].tile_elements(*need[v]) for v in mem)
         ext_in, ext_tile, halo = 0.0, 0.0, 0.0
         for v in mem:
             nd = self.nodes[v]

@@ -96,7 +96,9 @@ def _dp(p: FusionProblem, objective: str) -> list[GroupCost]:
 
 def _greedy(p: FusionProblem, objective: str) -> list[GroupCost]:
     """Walk the topological order; add the next node to the current group while the group stays a valid
-    group (connected, single output) with a tile that fits; otherwise close it."""
+    group (connected, single output) with a tile that fits the buffer together with the group's weights
+    (a fused group holds its weights; streaming them per tile is left to the exact methods); otherwise
+    close it."""
     out, cur = [], []
     for v in nx.topological_sort(p.graph):
         trial = cur + [v]
@@ -104,6 +106,8 @@ def _greedy(p: FusionProblem, objective: str) -> list[GroupCost]:
         if cur and len(trial) <= p.max_group and nx.is_weakly_connected(p.graph.subgraph(trial)) \
                 and p.output_node(trial) is not None:
             c = p.best_tile(tuple(trial), objective)
+            if c is not None and p.count_weights and not c.weights_resident:
+                c = None
         if c is not None:
             cur = trial
         else:
