@@ -304,6 +304,47 @@ def fuse(model: str = typer.Argument(..., help="An ONNX model (or a model-zoo na
 
 @app.command()
 @_friendly
+def bench(target: str = typer.Argument(..., help="A suite YAML to run, or `report`."),
+          store: Path = typer.Option(Path("edgedse-results.sqlite"), "--store", help="SQLite result store."),
+          executor: str = typer.Option("local", "--executor", help="local | dask"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
+          workers: int = typer.Option(2, "--workers", help="Runs at a time (local) or LocalCluster workers (dask)."),
+          quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+          as_json: bool = typer.Option(False, "--json", help="report: print JSON."),
+          profile: Optional[Path] = typer.Option(None, "--profile", help="report: performance profile PNG."),
+          export_to: Optional[Path] = typer.Option(None, "--export", help="report: rows to .csv or .parquet.")) -> None:
+    """Run a benchmark suite into a resumable SQLite store (`edgedse bench SUITE.yaml`), or summarize a store
+    (`edgedse bench report`)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if target == "report":
+        from edgedse.bench.report import report
+
+        doc = report(store, profile=profile, export_to=export_to)
+        if as_json:
+            _print_json(doc)
+            return
+        t = Table(title=f"{store}: {doc['runs']} runs, {doc['wrong']} wrong, {doc['invalid']} invalid")
+        for col in ("method", "runs", "solved", "SGM time s", "mean gap", "wrong", "invalid", "timeout", "crash"):
+            t.add_column(col)
+        for m, d in doc["by_method"].items():
+            gap = "-" if d["mean_gap"] is None else f"{d['mean_gap']:.2%}"
+            t.add_row(m, str(d["runs"]), str(d["solved"]), f"{d['sgm_time_s']:.2f}", gap, str(d["wrong"]),
+                      str(d["invalid"]), str(d["timeout"]), str(d["crash"]))
+        Console().print(t)
+        return
+    from edgedse.bench.sweep import run_suite
+
+    out = run_suite(target, store=store, executor=executor, scheduler=scheduler, workers=workers, quiet=quiet)
+    if as_json:
+        _print_json(out)
+    elif not quiet:
+        Console().print(f"{out['executed']} runs executed, {out['skipped']} already in {store}: {out['by_outcome']}")
+
+
+@app.command()
+@_friendly
 def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makespan-energy) or a YAML instance."),
            axes: str = typer.Option("period-energy", help="makespan-energy | period-energy | period-latency"),
            method: str = typer.Option("milp", help="milp | cpsat (the period/makespan stage)"),

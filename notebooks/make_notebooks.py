@@ -286,6 +286,45 @@ fig.tight_layout(); plt.show()"""),
 ]
 
 
+NOTEBOOKS["benchmark_report"] = [
+md("""# Benchmark report: the smoke suite
+
+`benchmarks/suites/smoke.yaml` runs STG-50 instances with known optima (CP-SAT, MILP, HEFT) and a
+ResNet-18 fusion case (MILP, greedy), each run in its own subprocess with time and memory limits, into a
+resumable SQLite store. Below: the store's rows, the per-method summary (solved, shifted geometric mean time,
+mean gap, wrong/invalid), the classification against the reference optima, and the Dolan–Moré performance
+profile. The same calls work on any store: `edgedse bench report --store PATH`."""),
+code("""import tempfile
+from pathlib import Path
+import matplotlib.pyplot as plt
+from edgedse.bench.sweep import run_suite
+from edgedse.bench.store import Store
+from edgedse.bench.report import summarize, performance_profile
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+store = Path(tempfile.mkdtemp()) / "smoke.sqlite"
+out = run_suite(ROOT / "benchmarks" / "suites" / "smoke.yaml", store=store, workers=2, quiet=True)
+print(out)
+rows = Store(store).rows()
+for r in rows:
+    print(f"{r['instance']:<42} {str(r['pes'] or ''):>2} {r['method_name']:<6} {r['outcome']:<18} {r['status']:<9} "
+          f"obj {r['objective']:>12.6g}  bound {r['bound'] if r['bound'] is not None else float('nan'):>12.6g}  "
+          f"ref {r['reference']}  {r['solve_time_s']:.2f} s")
+assert out["runs"] == len(rows) and not any(r["outcome"] in ("wrong", "invalid", "crash") for r in rows)"""),
+code("""summary = summarize(rows)
+print(f"{'method':<7} {'runs':>4} {'solved':>6} {'SGM s':>7} {'mean gap':>9} {'wrong':>5} {'invalid':>7}")
+for m, d in summary["by_method"].items():
+    gap = "-" if d["mean_gap"] is None else f"{d['mean_gap']:.2%}"
+    print(f"{m:<7} {d['runs']:>4} {d['solved']:>6} {d['sgm_time_s']:>7.2f} {gap:>9} {d['wrong']:>5} {d['invalid']:>7}")
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for m, steps in performance_profile([r for r in rows if r["problem"] == "schedule"]).items():
+    if steps:
+        ax.step([1.0] + [t for t, _ in steps], [0.0] + [p for _, p in steps], where="post", label=m)
+ax.set_xscale("log"); ax.set_xlabel("τ (solve time / best)"); ax.set_ylabel("share solved within τ")
+ax.set_title("performance profile, STG-50 (schedule)"); ax.legend(); plt.show()"""),
+]
+
+
 def write_all() -> None:
     here = Path(__file__).resolve().parent
     for name, cells in NOTEBOOKS.items():
