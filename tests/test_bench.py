@@ -40,7 +40,7 @@ def test_suite_expands_and_validates(tmp_path):
     _, runs = load_suite(write_suite(tmp_path, seeds=[0, 1], repetitions=2))
     assert len(runs) == 2 * 2 * 2 * 2 and len({r.key for r in runs}) == len(runs)
     _, smoke = load_suite(ROOT / "benchmarks" / "suites" / "smoke.yaml")
-    assert {r.problem for r in smoke} == {"schedule", "fuse"}
+    assert {r.problem for r in smoke} == {"schedule", "fuse"} and {r.instance_set for r in smoke} == {"stg50", "sinnen", "fusion"}
     with pytest.raises(InputError, match="colour.*Extra inputs"):
         load_suite(write_suite(tmp_path, colour="red"))
     with pytest.raises(InputError, match="instance_sets.stg.paths.*match no file"):

@@ -248,7 +248,7 @@ def test_cli_pareto_json_and_bad_axes():
     from edgedse.cli import app
 
     lenet = VGG.parent / "lenet_neuraghe.yaml"
-    out = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "makespan-energy", "--time-limit", "5", "--json"])
+    out = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "makespan-energy", "--time-limit", "60", "--json"])
     assert out.exit_code == 0, out.output
     pts = json.loads(out.output)
     assert pts and all(q["certified"] for q in pts)
