@@ -292,7 +292,7 @@ def load_fusion_problem(model: str | Path, arch: str | Path, *, buffer_kib: floa
         lg = load_onnx(path)
         name = path.stem
     else:
-        from edgedse.analysis.precision_study import _layer_graph_of
+        from edgedse.analysis.precision_study import layer_graph_of_module
         from edgedse.models import zoo
 
         if str(model) not in zoo.ZOO:
@@ -301,7 +301,7 @@ def load_fusion_problem(model: str | Path, arch: str | Path, *, buffer_kib: floa
         import torch
 
         module, shape = zoo.build(str(model))
-        lg = _layer_graph_of(module, torch.zeros(shape))
+        lg = layer_graph_of_module(module, torch.zeros(shape))
         name = str(model)
     nodes, edges = fusion_graph(lg)
     if layers is not None:

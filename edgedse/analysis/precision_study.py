@@ -48,7 +48,9 @@ class PrecisionStudy:
         return out
 
 
-def _layer_graph_of(module, example):
+def layer_graph_of_module(module, example):
+    """The layer graph of a PyTorch module: exported to ONNX in memory (TorchScript exporter, whose node
+    names carry the module scope) and read by the same importer as ONNX files."""
     import io
 
     import onnx
@@ -88,7 +90,7 @@ def precision_study(model: str, arch, *, pe: str | None = None, bits: list[int] 
 
         module, d = digits_cnn(seed)
         data = dict(x_calib=d.x_calib, y_calib=d.y_calib, x_test=d.x_test, y_test=d.y_test)
-        lg = _layer_graph_of(module, d.x_calib[:1])
+        lg = layer_graph_of_module(module, d.x_calib[:1])
         name = "digits-cnn"
     elif Path(model).suffix.lower() == ".onnx":
         from edgedse.models.onnx_import import load_onnx
@@ -104,7 +106,7 @@ def precision_study(model: str, arch, *, pe: str | None = None, bits: list[int] 
         module, shape = zoo.build(model, seed)
         gen = torch.Generator().manual_seed(seed)
         data = dict(x_calib=torch.randn((calib_batch, *shape[1:]), generator=gen))
-        lg = _layer_graph_of(module, data["x_calib"][:1])
+        lg = layer_graph_of_module(module, data["x_calib"][:1])
         name = model
     layers = precision_layers(lg)
     if module is not None:
