@@ -65,6 +65,29 @@ def main() -> None:
         for _ in range(10):
             solve_precision(p, "milp", "memory", {"loss": kl_cap})
         print(f"exact solve (MILP, {p.n} x {len(p.bits)}): {(time.perf_counter() - t0) / 10 * 1e3:.1f} ms per solve")
+    synthetic_timing()
+
+
+def synthetic_timing(n: int = 50, options: int = 7, repeats: int = 5) -> None:
+    """Median exact solve time on a random n × options instance (the target: < 0.1 s for 50 × 7)."""
+    import numpy as np
+
+    from edgedse.models.dnn import OpClass
+    from edgedse.models.precision import PrecisionLayer, PrecisionProblem
+
+    rng = np.random.default_rng(0)
+    grow = lambda lo, hi: np.sort(rng.integers(lo, hi, size=(n, options)), 1)[:, ::-1].astype(float)  # noqa: E731
+    layers = tuple(PrecisionLayer(f"/l{i}/Conv", f"l{i}", OpClass.CONV, 0, 0, 0, 0, 0, 0) for i in range(n))
+    p = PrecisionProblem(f"random{n}x{options}", layers, tuple(range(8, 8 - options, -1)),
+                         np.sort(rng.random((n, options)), 1) * 1e-3, grow(1, 50), grow(1, 30), grow(100, 40000),
+                         grow(50, 20000), grow(0, 600), grow(1, 9), 7, ties=((3, 7), (10, 12, 14)))
+    full = p.metrics([0] * n)
+    print(f"\nrandom {n} layers x {options} options (2 tie groups): median exact solve time over {repeats} solves")
+    for method in ("milp", "cpsat"):
+        for minimize, budgets in (("memory", {"loss": 0.01}), ("loss", {"memory": 0.5 * full["memory"]}),
+                                  ("energy", {"loss": 0.02})):
+            times = sorted(solve_precision(p, method, minimize, budgets).wall_time_s for _ in range(repeats))
+            print(f"{method:<6} min {minimize:<7} s.t. {list(budgets)[0]:<7} {times[repeats // 2] * 1e3:7.1f} ms")
 
 
 if __name__ == "__main__":
