@@ -27,3 +27,42 @@ class InfeasibleError(Exception):
         self.family = family
         self.detail = detail
         super().__init__(f"infeasible [{family}]: {detail}")
+
+
+def read_yaml(path, what: str):
+    """Parse a YAML file: a missing file or bad syntax → :class:`InputError` naming the file (and line).
+    ``what`` says what the file should be, for the fix (e.g. "an architecture .yaml")."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file", "does not exist", f"give the path of {what}")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "YAML"
+        raise InputError(path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
+                         "fix the YAML syntax") from None
+
+
+def validation_error(exc, source, fallback_fix: str) -> InputError:
+    """Turn pydantic's first error into a one-line :class:`InputError` naming the element."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "top level"
+    fixes = {"extra_forbidden": "remove this key or check its spelling",
+             "greater_than": "use a positive value", "greater_than_equal": "use a non-negative value",
+             "missing": "add this key"}
+    return InputError(source, loc, err["msg"], fixes.get(err["type"], fallback_fix))
+
+
+def validated(model_cls, data, source, fallback_fix: str):
+    """``model_cls.model_validate(data)``, with a validation failure as a one-line :class:`InputError`."""
+    from pydantic import ValidationError
+
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, str(source), fallback_fix) from None

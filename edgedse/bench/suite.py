@@ -32,10 +32,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edgedse.errors import InputError
+from edgedse.errors import InputError, read_yaml, validated
 
 PROBLEMS = ("schedule", "period", "precision", "fuse")
 
@@ -120,18 +119,7 @@ class Run:
 def load_suite(path: str | Path) -> tuple[Suite, list[Run]]:
     """Validate a suite file and expand it into runs; errors name the file, the element and the fix."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "suite", "does not exist", "give the path of a suite YAML file")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise InputError(path, "YAML", str(e).splitlines()[0], "fix the YAML syntax") from None
-    try:
-        suite = Suite.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"]) or "suite"
-        raise InputError(path, where, err["msg"], "see the format in edgedse/bench/suite.py") from None
+    suite = validated(Suite, read_yaml(path, "a suite YAML file"), path, "see the format in edgedse/bench/suite.py")
     runs = []
     for iset in suite.instance_sets:
         files = sorted({f for pattern in iset.paths for f in glob.glob(str(path.parent / pattern))})

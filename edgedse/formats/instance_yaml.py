@@ -26,9 +26,9 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from edgedse.errors import InputError
+from edgedse.errors import InputError, read_yaml, validated
 from edgedse.models.problems import NOT_ALLOWED, ScheduleProblem
 
 CONTRACTED = ("Broadcast", "Input", "Output")
@@ -57,19 +57,8 @@ class InstanceSpec(BaseModel):
 
 def read_spec(path: str | Path) -> InstanceSpec:
     """Read and validate an instance YAML file (errors name the file and the key)."""
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(path, "YAML", f"is not valid YAML ({getattr(exc, 'problem', exc)})", "fix the syntax") from None
-    try:
-        spec = InstanceSpec.model_validate(data)
-    except ValidationError as exc:
-        from edgedse.models.architecture import validation_error
-        raise validation_error(exc, str(path)) from None
-    return spec
+    return validated(InstanceSpec, read_yaml(path, "an instance .yaml"), path,
+                     "see the instance keys in edgedse/formats/instance_yaml.py")
 
 
 def read_instance(path: str | Path) -> ScheduleProblem:

@@ -29,9 +29,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edgedse.errors import InputError
+from edgedse.errors import read_yaml, validated
 from edgedse.models.dnn import OpClass
 
 SCHEMA_VERSION = 1
@@ -179,36 +179,11 @@ class Architecture(_Strict):
 
 def load_architecture(path: str | Path) -> Architecture:
     """Read and validate an architecture YAML file; errors name the file and the offending key."""
-    import yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file", "does not exist", "give the path of an architecture .yaml")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "YAML"
-        raise InputError(path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                         "fix the YAML syntax") from None
-    return parse_architecture(data, source=str(path))
+    return parse_architecture(read_yaml(path, "an architecture .yaml"), source=str(path))
 
 
 def parse_architecture(data: object, source: str = "<architecture>") -> Architecture:
-    try:
-        return Architecture.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, source) from None
-
-
-def validation_error(exc: ValidationError, source: str) -> InputError:
-    """Turn pydantic's first error into a one-line :class:`InputError` naming the element."""
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "top level"
-    fixes = {"extra_forbidden": "remove this key or check its spelling",
-             "greater_than": "use a positive value", "greater_than_equal": "use a non-negative value",
-             "missing": "add this key"}
-    return InputError(source, loc, err["msg"], fixes.get(err["type"], "see docs/architecture.schema.json"))
+    return validated(Architecture, data, source, "see docs/architecture.schema.json")
 
 
 def architecture_json_schema() -> str:
