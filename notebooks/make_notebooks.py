@@ -301,7 +301,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from edgedse.bench.sweep import run_suite
 from edgedse.bench.store import Store
-from edgedse.bench.report import summarize, performance_profile
+from edgedse.bench.report import summarize, plot_profile
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 store = Path(tempfile.mkdtemp()) / "smoke.sqlite"
@@ -318,12 +318,8 @@ print(f"{'method':<7} {'runs':>4} {'solved':>6} {'SGM s':>7} {'mean gap':>9} {'w
 for m, d in summary["by_method"].items():
     gap = "-" if d["mean_gap"] is None else f"{d['mean_gap']:.2%}"
     print(f"{m:<7} {d['runs']:>4} {d['solved']:>6} {d['sgm_time_s']:>7.2f} {gap:>9} {d['wrong']:>5} {d['invalid']:>7}")
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for m, steps in performance_profile([r for r in rows if r["problem"] == "schedule"]).items():
-    if steps:
-        ax.step([1.0] + [t for t, _ in steps], [0.0] + [p for _, p in steps], where="post", label=m)
-ax.set_xscale("log"); ax.set_xlabel("τ (solve time / best)"); ax.set_ylabel("share solved within τ")
-ax.set_title("performance profile, STG-50 (schedule)"); ax.legend(); plt.show()"""),
+ax = plot_profile([r for r in rows if r["problem"] == "schedule"])
+ax.set_title("performance profile, STG-50 and Sinnen (schedule)"); plt.show()"""),
 ]
 
 

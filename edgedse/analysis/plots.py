@@ -15,6 +15,15 @@ def _plt():
     return plt
 
 
+def _finish(ax, path: str | Path | None):
+    """Save the figure to ``path`` (PNG, 120 dpi) and close it; without a path leave it open to show."""
+    if path is not None:
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=120)
+        _plt().close(ax.figure)
+    return ax
+
+
 def gantt(problem, schedule, path: str | Path | None = None, title: str = "", ax=None):
     """Draw one row per PE with a bar per task (ticks, or seconds when the problem has ``tick_s``)."""
     plt = _plt()
@@ -34,11 +43,7 @@ def gantt(problem, schedule, path: str | Path | None = None, title: str = "", ax
     ax.invert_yaxis()
     ax.set_xlabel("time (s)" if problem.tick_s else "time")
     ax.set_title(title or problem.name)
-    if path is not None:
-        ax.figure.tight_layout()
-        ax.figure.savefig(path, dpi=120)
-        plt.close(ax.figure)
-    return ax
+    return _finish(ax, path)
 
 
 def pareto(points: dict[str, list[tuple[float, float]]], path: str | Path | None = None,
@@ -53,11 +58,7 @@ def pareto(points: dict[str, list[tuple[float, float]]], path: str | Path | None
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
-    if path is not None:
-        ax.figure.tight_layout()
-        ax.figure.savefig(path, dpi=120)
-        plt.close(ax.figure)
-    return ax
+    return _finish(ax, path)
 
 
 def pipeline_gantt(problem, sch, path: str | Path | None = None, title: str = "", ax=None):
@@ -82,11 +83,7 @@ def pipeline_gantt(problem, sch, path: str | Path | None = None, title: str = ""
     ax.set_xlim(0, P * tick)
     ax.set_xlabel("time within one period (s)")
     ax.set_title(title or f"{problem.name}: period {P * tick * 1e3:.1f} ms")
-    if path is not None:
-        ax.figure.tight_layout()
-        ax.figure.savefig(path, dpi=120)
-        plt.close(ax.figure)
-    return ax
+    return _finish(ax, path)
 
 
 def fusion_groups(problem, groups, path: str | Path | None = None, title: str = "", ax=None):
@@ -113,8 +110,4 @@ def fusion_groups(problem, groups, path: str | Path | None = None, title: str = 
     ax.set_ylim(-0.9, 2.2)
     ax.axis("off")
     ax.set_title(title or f"{problem.name}: {len(groups)} fused groups")
-    if path is not None:
-        ax.figure.tight_layout()
-        ax.figure.savefig(path, dpi=120)
-        plt.close(ax.figure)
-    return ax
+    return _finish(ax, path)

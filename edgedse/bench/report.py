@@ -77,24 +77,21 @@ def performance_profile(rows: list[dict]) -> dict[str, list[tuple[float, float]]
     return out
 
 
-def plot_profile(rows: list[dict], path: str | Path) -> None:
-    from edgedse.analysis.plots import _plt
+def plot_profile(rows: list[dict], path: str | Path | None = None, ax=None):
+    """Draw the performance profile of ``rows`` (saved to ``path`` if given); returns the axes."""
+    from edgedse.analysis.plots import _finish, _plt
 
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    if ax is None:
+        _, ax = _plt().subplots(figsize=(6, 4))
     for m, steps in performance_profile(rows).items():
         if steps:
-            xs = [1.0] + [t for t, _ in steps]
-            ys = [0.0] + [r for _, r in steps]
-            ax.step(xs, ys, where="post", label=m)
+            ax.step([1.0] + [t for t, _ in steps], [0.0] + [r for _, r in steps], where="post", label=m)
     ax.set_xscale("log")
-    ax.set_xlabel("τ (time / best time)")
+    ax.set_xlabel("τ (solve time / best solve time)")
     ax.set_ylabel("share of instances solved within τ")
     ax.set_ylim(0, 1.02)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return _finish(ax, path)
 
 
 def export(rows: list[dict], path: str | Path) -> None:
