@@ -231,6 +231,8 @@ class FusionProblem:
     def check_every_layer_fits(self) -> None:
         """A buffer too small for even one node's smallest tile: name the node and the least buffer it needs."""
         for v, nd in enumerate(self.nodes):
+            if self.best_tile((v,)) is not None:  # memoized; every solve needs these groups of one anyway
+                continue
             least = min(self.group_cost((v,), t).buffer_bytes for t in self.tiles((v,)))
             if least > self.accel.capacity:
                 raise InfeasibleError("buffer", f"layer {nd.name} needs at least {least:,} B of on-chip buffer for its "

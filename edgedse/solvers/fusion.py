@@ -152,7 +152,6 @@ def solve_fusion(p: FusionProblem, method: str = "milp", objective: str = "traff
     obj = {"traffic": met["offchip_bytes"], "energy": met["energy_j"], "latency": met["latency_s"]}[objective]
     if proven:
         bound = obj
-    details["candidates"] = details.get("candidates")
     return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE,
                        Termination.OPTIMAL if proven else Termination.HEURISTIC if method in ("greedy", "layerwise")
                        else Termination.TIME_LIMIT, method, float(obj), None if bound is None else float(bound),
