@@ -183,3 +183,14 @@ def test_recompute_and_cache_modes_by_hand():
     assert c.featuremap_bytes == (224 * 224 * 3 + 224 * 224 * 64) * 4
     whole_c, whole_r = cache.group_cost(g, (224, 224)), rec.group_cost(g, (224, 224))
     assert whole_c.offchip_bytes == whole_r.offchip_bytes and whole_c.macs == whole_r.macs
+
+
+def test_layerwise_runs_a_pool_alone_when_pool_and_consumer_do_not_fit_together():
+    from dataclasses import replace
+
+    p = alwani()
+    conv_alone = min(p.group_cost((3,), t).buffer_bytes for t in p.tiles((3,)))
+    sub = replace(p, nodes=p.nodes[2:4], edges=((0, 1),), accel=replace(p.accel, capacity=conv_alone), meta={})
+    assert sub.best_tile((0, 1)) is None and sub.best_tile((0,)) and sub.best_tile((1,))
+    r = solve_fusion(sub, "layerwise")
+    assert r.solution and [g for g, _ in r.solution] == [(0,), (1,)]

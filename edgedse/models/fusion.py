@@ -241,14 +241,15 @@ class FusionProblem:
 
     def layerwise_groups(self) -> list[tuple[int, ...]]:
         """Layer-by-layer execution: every node alone, except pooling, which runs as its consumer reads
-        (Alwani et al.'s baseline) — or, without a single consumer, after its producer."""
+        (Alwani et al.'s baseline) when the pair fits the buffer — otherwise it runs alone."""
         groups, taken = [], set()
         for v in nx.topological_sort(self.graph):
             if v in taken:
                 continue
             grp = [v]
             succ = list(self.graph.successors(v))
-            if self.nodes[v].kind == "pool" and len(succ) == 1 and self.graph.in_degree(succ[0]) == 1:
+            if self.nodes[v].kind == "pool" and len(succ) == 1 and self.graph.in_degree(succ[0]) == 1 \
+                    and self.best_tile((v, succ[0])) is not None:
                 grp.append(succ[0])
             taken.update(grp)
             groups.append(tuple(grp))

@@ -135,8 +135,6 @@ def solve_fusion(p: FusionProblem, method: str = "milp", objective: str = "traff
     proven, bound = False, None
     if method == "layerwise":
         chosen = [p.best_tile(g, objective) for g in p.layerwise_groups()]
-        if any(c is None for c in chosen):
-            p.check_every_layer_fits()
     elif method == "greedy":
         chosen = _greedy(p, objective)
     elif method == "dp":
