@@ -92,16 +92,17 @@ def _solve_once(p, method, minimize, budgets, excluded, *, hint, time_limit, thr
     return choice, raw.proven_optimal, raw.proven_infeasible, bound, raw
 
 
-def best_achievable(p: PrecisionProblem, metric: str) -> float:
-    """The least value of ``metric`` over every tie-respecting choice (no budgets)."""
-    choice, *_ = _solve_exact(p, "milp", metric, {}, (), hint=None, time_limit=30, threads=1, seed=0)
+def best_achievable(p: PrecisionProblem, metric: str, threads: int = 2) -> float:
+    """The least value of ``metric`` over every tie-respecting choice (no budgets). ``threads`` should match
+    the caller's: HiGHS restarts its scheduler whenever the thread count changes."""
+    choice, *_ = _solve_exact(p, "milp", metric, {}, (), hint=None, time_limit=30, threads=threads, seed=0)
     return p.metrics(choice)[metric]
 
 
-def explain_infeasible(p: PrecisionProblem, budgets: dict[str, float]) -> InfeasibleError:
+def explain_infeasible(p: PrecisionProblem, budgets: dict[str, float], threads: int = 2) -> InfeasibleError:
     """Which budget no configuration meets, with the best achievable value of each."""
     for metric, cap in budgets.items():
-        best = best_achievable(p, metric)
+        best = best_achievable(p, metric, threads)
         if best > cap * (1 + 1e-9):
             return InfeasibleError(f"{metric}_budget", f"no bit-width configuration meets {metric} ≤ {cap:.6g}: "
                                    f"the best achievable {metric} is {best:.6g}")
@@ -131,7 +132,7 @@ def solve_precision(p: PrecisionProblem, method: str = "milp", minimize: str = "
             details["solver"] = raw.solver
             if choice is None:
                 if infeasible and details["rounds"] == 1:
-                    raise explain_infeasible(p, budgets)
+                    raise explain_infeasible(p, budgets, threads)
                 status = Status.INFEASIBLE if infeasible else Status.UNKNOWN
                 return SolveResult(status, Termination.INFEASIBLE if infeasible else Termination.TIME_LIMIT, method,
                                    None, bound, time.perf_counter() - t0, None, None, details)
@@ -152,7 +153,7 @@ def solve_precision(p: PrecisionProblem, method: str = "milp", minimize: str = "
         front = nsga2_star(p, minimize, budgets, seed=seed, time_limit=time_limit, measure=None)
         feasible = [c for c in front if _meets(p, c, budgets)]
         if not feasible:
-            raise explain_infeasible(p, budgets)
+            raise explain_infeasible(p, budgets, threads)
         choice = min(feasible, key=lambda c: (p.metrics(c)[minimize], p.metrics(c)["loss"]))
     # greedy with a measurement checks the loss budget on the measured KL (as the thesis' Algorithm 4 checks
     # calibration accuracy), not on the additive proxy; the exact methods meet both
@@ -189,7 +190,7 @@ def precision_front(p: PrecisionProblem, method: str = "milp", x: str = "memory"
     budgets = dict(budgets or {})
     kw = dict(time_limit=time_limit, threads=threads, seed=seed)
     points: list[SolveResult] = []
-    x_min = best_achievable(p, x)
+    x_min = best_achievable(p, x, threads)
     eps, step = None, 0.0
     while max_points is None or len(points) < max_points:
         caps = dict(budgets, **({x: eps} if eps is not None else {}))

@@ -63,8 +63,9 @@ def greedy(p: PrecisionProblem, minimize: str, budgets: dict[str, float], *,
                 trial = list(choice)
                 for i in u:
                     trial[i] = c + 1
-                saved = met[metric] - p.metrics(trial)[metric]
-                dloss = p.metrics(trial)["loss"] - met["loss"]
+                after = p.metrics(trial)
+                saved = met[metric] - after[metric]
+                dloss = after["loss"] - met["loss"]
                 score = dloss / saved if saved > 0 else np.inf
                 if best is None or score < best[0]:
                     best = (score, u, c + 1)
