@@ -91,7 +91,8 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
 
 
 def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: int, threads: int, **caps):
-    """One solve of the mode-free latency model: (schedule or None, proven, bound)."""
+    """One solve of the mode-free latency model: (schedule, its evaluated metrics, proven, bound); the
+    schedule and metrics are None when nothing was found. The evaluator rejects an invalid schedule."""
     from edgedse.analysis.periodic_evaluator import evaluate_periodic
     from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
     from edgedse.solvers.backends import run_cpsat
@@ -99,10 +100,10 @@ def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: in
     built = build_latency_model(problem, objective=objective, hint=hint, **caps)
     raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
     if not raw.found:
-        return None, False, None
+        return None, None, False, None
     sch = read_latency_model(problem, built, raw.values)
-    evaluate_periodic(problem, sch)  # rejects an invalid schedule
-    return sch, bool(raw.proven_optimal), None if raw.bound is None else math.ceil(raw.bound - 1e-6)
+    return (sch, evaluate_periodic(problem, sch), bool(raw.proven_optimal),
+            None if raw.bound is None else math.ceil(raw.bound - 1e-6))
 
 
 PERIOD_FACTORS = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
@@ -119,7 +120,6 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     ``certified`` when both solves (and P_min) are proven; ``latency_bound`` is the proven lower bound of
     (1). The walk stops once ``L* ≤ ε``: an iteration then fits in one period, and no larger period can
     lower the latency further."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
     from edgedse.solvers.periodic import solve_periodic
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
@@ -127,21 +127,19 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     if first.solution is None:
         return []
     p_min = int(first.objective)
-    hint, points = first.solution, []
+    hint, hint_met, points = first.solution, first.metrics, []
     for factor in factors:
         eps = max(p_min, int(factor * p_min))
-        sch, l_proven, l_bound = _latency_solve(problem, "latency", hint=hint, period_max=eps, **kw)
-        if sch is None or evaluate_periodic(problem, sch).latency > evaluate_periodic(problem, hint).latency:
-            sch, l_proven = hint, False
-        lat = evaluate_periodic(problem, sch).latency
-        tight, p_proven, _ = _latency_solve(problem, "period", hint=sch, latency_cap=lat, **kw)
+        sch, met, l_proven, l_bound = _latency_solve(problem, "latency", hint=hint, period_max=eps, **kw)
+        if sch is None or met.latency > hint_met.latency:
+            sch, met, l_proven = hint, hint_met, False
+        tight, tight_met, p_proven, _ = _latency_solve(problem, "period", hint=sch, latency_cap=met.latency, **kw)
         if factor == factors[0]:
             p_proven = first.status == Status.OPTIMAL
-        if tight is not None and evaluate_periodic(problem, tight).period <= evaluate_periodic(problem, sch).period:
-            sch = tight
-        met = evaluate_periodic(problem, sch)
+        if tight is not None and tight_met.period <= met.period:
+            sch, met = tight, tight_met
         points.append(PeriodPoint(met.period, met.energy_j, met.latency, l_proven and p_proven, sch, l_bound))
-        hint = sch
+        hint, hint_met = sch, met
         if met.latency <= eps:
             break
     return _non_dominated(points, lambda q: (q.period, q.latency))
