@@ -165,7 +165,7 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
     ``makespan-energy``: one inference of a schedule instance (any format; unit-less benchmarks stay in
     their time units); ``period-energy`` and
     ``period-latency``: the pipelined mapping of a YAML instance (``method`` solves the period stage;
-    the latency model is CP-SAT)."""
+    the latency model is CP-SAT, bounded by the layer-span relaxation)."""
     from edgedse.analysis import pareto
     from edgedse.errors import InputError
 
@@ -188,6 +188,7 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
                                           factors=factors, period_method=method)
     return [{"period": q.period * tick, "latency": q.latency * tick, "energy_j": q.energy_j,
              "latency_bound": None if q.latency_bound is None else q.latency_bound * tick,
+             "period_bound": None if q.period_bound is None else q.period_bound * tick,
              "certified": q.certified} for q in pts]
 
 

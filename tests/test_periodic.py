@@ -256,3 +256,47 @@ def test_cli_pareto_json_and_bad_axes():
     assert [q["energy_j"] for q in pts] == sorted((q["energy_j"] for q in pts), reverse=True)
     bad = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-area"])
     assert bad.exit_code != 0 and "period-area" in bad.output and "period-latency" in bad.output
+
+
+def test_earliest_gap_wraps_past_the_period_boundary():
+    from edgedse.solvers.periodic_heuristics import _earliest_gap
+
+    # circle of 10 ticks, [2, 8) taken: a 4-tick firing ready at 7 fits at 8 (8..10 and 0..2)
+    assert _earliest_gap([(2, 8)], ready=7, d=4, P=10) == 8
+    # ready at 13 (residue 3, inside the taken piece): next free arc starts at 18
+    assert _earliest_gap([(2, 8)], ready=13, d=4, P=10) == 18
+    # free arcs of 2 ticks only ([3, 5) and [8, 10)): a 3-tick firing fits nowhere
+    assert _earliest_gap([(0, 3), (5, 8)], ready=0, d=3, P=10) is None
+    assert _earliest_gap([(0, 3), (5, 8)], ready=0, d=0, P=10) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_latency_relaxation_bounds_the_exact_optimum(seed):
+    """The layer-span relaxation never exceeds the exact CP-SAT optimum (proven on these tiny chains):
+    min latency under a period cap, and min period under a latency cap."""
+    from edgedse.analysis.pareto import _latency_solve
+    from edgedse.solvers.periodic import relaxed_latency_bound
+
+    p = tiny(seed)
+    p_min = brute_force_period(p)[0]
+    kw = dict(time_limit=20, seed=0, threads=2)
+    for eps in (p_min, p_min + 3, 2 * p_min):
+        bound, mapping = relaxed_latency_bound(p, "latency", period_max=eps, **kw)
+        sch, met, cp_bound = _latency_solve(p, "latency", hint=pack(p, mapping, eps), period_max=eps, **kw)
+        assert met.latency == cp_bound, "CP-SAT proves tiny instances"
+        assert 0 < bound <= met.latency
+        assert met.period <= eps
+        p_bound, _ = relaxed_latency_bound(p, "period", latency_cap=met.latency, **kw)
+        tight, tight_met, p_cp = _latency_solve(p, "period", hint=sch, latency_cap=met.latency, **kw)
+        assert tight_met.period == p_cp and p_min <= p_bound <= tight_met.period
+
+
+def test_vgg16_latency_front_point_at_1_1_pmin_is_certified_by_the_relaxation(vgg):
+    """At P ≤ 1.1·P_min (P_min = 17,318 ticks) the relaxation's bound is 21,377 ticks (213.77 ms) and its
+    mapping, packed, reaches it: every convolution on the CE, the pools and FC layers split on the ARMs."""
+    from edgedse.solvers.periodic import relaxed_latency_bound
+
+    eps = int(1.1 * 17318)
+    bound, mapping = relaxed_latency_bound(vgg, "latency", period_max=eps, time_limit=60)
+    met = evaluate_periodic(vgg, pack(vgg, mapping, eps))
+    assert bound == met.latency == 21377 and met.period <= eps

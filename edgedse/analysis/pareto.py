@@ -53,6 +53,7 @@ class PeriodPoint:
     certified: bool
     schedule: object
     latency_bound: int | None = None   # ticks: proven lower bound on the latency at this period cap
+    period_bound: int | None = None    # ticks: proven lower bound on the period at this latency cap
 
 
 def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30.0, seed: int = 0, threads: int = 2,
@@ -91,7 +92,7 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
 
 
 def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: int, threads: int, **caps):
-    """One solve of the mode-free latency model: (schedule, its evaluated metrics, proven, bound); the
+    """One solve of the mode-free latency model: (schedule, its evaluated metrics, CP-SAT's bound); the
     schedule and metrics are None when nothing was found. The evaluator rejects an invalid schedule."""
     from edgedse.analysis.periodic_evaluator import evaluate_periodic
     from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
@@ -99,11 +100,19 @@ def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: in
 
     built = build_latency_model(problem, objective=objective, hint=hint, **caps)
     raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
+    bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
     if not raw.found:
-        return None, None, False, None
+        return None, None, bound
     sch = read_latency_model(problem, built, raw.values)
-    return (sch, evaluate_periodic(problem, sch), bool(raw.proven_optimal),
-            None if raw.bound is None else math.ceil(raw.bound - 1e-6))
+    return sch, evaluate_periodic(problem, sch), bound
+
+
+def _best_start(problem, candidates):
+    """The valid schedule of least latency among ``candidates`` (None entries skipped)."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+
+    scored = [(evaluate_periodic(problem, s), s) for s in candidates if s is not None]
+    return min(scored, key=lambda ms: (ms[0].latency, ms[0].period))[::-1]
 
 
 PERIOD_FACTORS = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
@@ -111,35 +120,58 @@ PERIOD_FACTORS = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 
 def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, threads: int = 2,
                          factors=PERIOD_FACTORS, period_method: str = "milp") -> list[PeriodPoint]:
-    """The period × latency front by ε-constraint on the period (CP-SAT model
-    :mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free).
+    """The period × latency front by ε-constraint on the period.
 
     ``P_min`` comes from stage 1 (``period_method``). For each ``ε = factor · P_min`` (increasing):
-    (1) ``L* = min L s.t. P ≤ ε``, hinted with the previous point (feasible, as ε only grows), then
-    (2) ``P* = min P s.t. L ≤ L*`` (the clean-up that makes the point non-dominated). A point is
-    ``certified`` when both solves (and P_min) are proven; ``latency_bound`` is the proven lower bound of
-    (1). The walk stops once ``L* ≤ ε``: an iteration then fits in one period, and no larger period can
-    lower the latency further."""
-    from edgedse.solvers.periodic import solve_periodic
+    (1) ``L* = min L s.t. P ≤ ε``, then (2) ``P* = min P s.t. L ≤ L*`` (the clean-up that makes the point
+    non-dominated). Each solve pairs the exact CP-SAT model
+    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free) with the
+    layer-span relaxation (:mod:`edgedse.formulations.latency_bound_milp`, HiGHS), which gives the proven
+    bound — CP-SAT's own is weak — and a mapping whose packed schedule, with the previous point's, starts
+    CP-SAT. A point is ``certified`` when both solves reach their proven bounds (and P_min is proven);
+    ``latency_bound`` and ``period_bound`` are the proven lower bounds of (1) and (2). The walk stops once ``L* ≤ ε``: an iteration then
+    fits in one period, and no larger period can lower the latency further."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
+    from edgedse.solvers.periodic_heuristics import pack
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
     if first.solution is None:
         return []
     p_min = int(first.objective)
-    hint, hint_met, points = first.solution, first.metrics, []
+    previous, points = first.solution, []
     for factor in factors:
         eps = max(p_min, int(factor * p_min))
-        sch, met, l_proven, l_bound = _latency_solve(problem, "latency", hint=hint, period_max=eps, **kw)
-        if sch is None or met.latency > hint_met.latency:
-            sch, met, l_proven = hint, hint_met, False
-        tight, tight_met, p_proven, _ = _latency_solve(problem, "period", hint=sch, latency_cap=met.latency, **kw)
-        if factor == factors[0]:
-            p_proven = first.status == Status.OPTIMAL
-        if tight is not None and tight_met.period <= met.period:
-            sch, met = tight, tight_met
-        points.append(PeriodPoint(met.period, met.energy_j, met.latency, l_proven and p_proven, sch, l_bound))
-        hint, hint_met = sch, met
+        l_lo, relaxed = relaxed_latency_bound(problem, "latency", period_max=eps, **kw)
+        start, start_met = _best_start(problem, [previous, pack(problem, relaxed, eps) if relaxed else None])
+        sch, met, cp_bound = start, start_met, None
+        if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
+            sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
+                                                latency_min=l_lo or 0, **kw)
+            if sch is None or met.latency > start_met.latency:
+                sch, met = start, start_met
+        l_bound = max(b for b in (l_lo, cp_bound, 0) if b is not None)
+        p_lo = p_min
+        if factor != factors[0]:
+            p_relaxed, relaxed = relaxed_latency_bound(problem, "period", latency_cap=met.latency, **kw)
+            p_lo = max(p_min, p_relaxed or 0)
+            if relaxed is not None:  # the relaxation's mapping, packed, may already be the answer
+                cand = pack(problem, relaxed)
+                cand_met = evaluate_periodic(problem, cand)
+                if cand_met.latency <= met.latency and cand_met.period < met.period:
+                    sch, met = cand, cand_met
+        p_cp = None
+        if met.period > p_lo:
+            tight, tight_met, p_cp = _latency_solve(problem, "period", hint=sch, latency_cap=met.latency,
+                                                    period_min=p_lo, **kw)
+            if tight is not None and tight_met.period <= met.period:
+                sch, met = tight, tight_met
+        p_bound = max(p_lo, p_cp or 0)
+        p_proven = met.period <= p_bound and (factor != factors[0] or first.status == Status.OPTIMAL)
+        points.append(PeriodPoint(met.period, met.energy_j, met.latency, met.latency <= l_bound and p_proven,
+                                  sch, l_bound, p_bound))
+        previous = sch
         if met.latency <= eps:
             break
     return _non_dominated(points, lambda q: (q.period, q.latency))

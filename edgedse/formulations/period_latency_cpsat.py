@@ -19,8 +19,11 @@ latency ``L``.
 * ``define_bus``                Σ β[l,a]·q[l,a]·z[l,a] ≤ 1000·P
 * ``define_layer_span``         S_l ≤ s_i, T_l ≥ s_i + d_i (i ∈ l present); T_l ≥ S_l + Σ_a z[l,a]·span[l,a], span the least T with
                                 Σ_k ⌊T / d[l,a,k]⌋ ≥ q[l,a];
+                                T_l − S_l ≥ Σ_{i ∈ l} d[i,k]·x[i,k] per PE k (its firings there in turn);
                                 S_v ≥ T_u for (u, v) ∈ E (redundant: the critical path for the relaxation)
-* ``define_latency``            L ≥ T_l − S_j for sink layers l, source layers j
+* ``define_pe_load``            Σ_i d[i,k]·x[i,k] ≤ P per PE (redundant with the NoOverlap; linear)
+* ``define_latency``            L ≥ T_l − S_j for sink layers l, source layers j; L ≥ ``latency_min`` (a
+                                bound proven elsewhere, e.g. by :mod:`edgedse.formulations.latency_bound_milp`)
 * ``define_memory``             L ≤ K·P (K iterations' feature maps fit the shared memory)
 * ``define_energy_cap``         Σ e[i,k]·x[i,k] ≤ cap (optional, scaled to integers)
 * objective ``min L`` (P ≤ P_hi) or ``min P`` (L ≤ latency cap).
@@ -58,7 +61,7 @@ def _serial_latency(p: PeriodicProblem) -> int:
 
 def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency", period_max: int | None = None,
                         period_min: int | None = None, latency_cap: int | None = None, modes=None,
-                        energy_cap: float | None = None, hint=None) -> LatencyModel:
+                        energy_cap: float | None = None, hint=None, latency_min: int = 0) -> LatencyModel:
     """The model of the module docstring. ``modes`` fixes each layer's mode; ``period_min = period_max``
     fixes the period (the lexicographic latency stage); ``hint`` is a valid :class:`PeriodicSchedule`."""
     from ortools.sat.python import cp_model
@@ -174,11 +177,19 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
         m.Add(T[l] >= end[i]).OnlyEnforceIf(z[l, a])
     for l in range(p.n_layers):
         m.Add(T[l] >= S[l] + sum(_least_span(p.layers[l].modes[a], p_hi) * v for (ll, a), v in z.items() if ll == l))
+    work: dict = {}  # (layer, PE) -> the d·x terms of the layer's firings on that PE
+    for (i, k), x in assign.items():
+        l, a, _ = items[i]
+        work.setdefault((l, k), []).append(int(p.layers[l].modes[a].time[k]) * x)
+    for (l, k), terms in work.items():  # a layer's firings on one PE run one after another inside its span
+        m.Add(T[l] - S[l] >= sum(terms))
+    for k in range(p.m):  # define_pe_load
+        m.Add(sum(t for (_, kk), terms in work.items() if kk == k for t in terms) <= P)
     for u, v in p.edges:
         m.Add(S[v] >= T[u])
     # define_latency
     g = p.graph
-    L = m.NewIntVar(0, max(l_max, 0), "L")
+    L = m.NewIntVar(min(latency_min, max(l_max, 0)), max(l_max, 0), "L")
     for t in (l for l in range(p.n_layers) if g.out_degree(l) == 0):
         for b in (l for l in range(p.n_layers) if g.in_degree(l) == 0):
             m.Add(L >= T[t] - S[b])

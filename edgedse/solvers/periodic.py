@@ -155,3 +155,25 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
     details["period"] = met.period
     return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE, termination, method, obj, bound,
                        time.perf_counter() - t0, sch, met, details)
+
+
+def relaxed_latency_bound(problem: PeriodicProblem, objective: str = "latency", *, period_max: int | None = None,
+                          latency_cap: int | None = None, time_limit: float = 30.0, threads: int = 2,
+                          seed: int = 0) -> tuple[int | None, Mapping | None]:
+    """Solve the layer-span relaxation (:mod:`edgedse.formulations.latency_bound_milp`) with HiGHS.
+
+    Returns ``(bound, mapping)``: ``bound`` (ticks) is a proven lower bound on the latency of every
+    schedule with ``P ≤ period_max`` (``objective="latency"``), or on the period of every schedule with
+    ``L ≤ latency_cap`` (``objective="period"``) — the relaxation's dual bound, so valid even when the time
+    limit stops HiGHS; ``mapping`` is the relaxation's best modes and counts (a starting point), or None.
+    A proven-infeasible relaxation returns ``(None, None)``: no schedule meets the caps."""
+    from edgedse.formulations.latency_bound_milp import build_latency_bound, read_latency_bound_mapping
+    from edgedse.solvers.backends import run_highs
+
+    model = build_latency_bound(problem, objective, period_max=period_max, latency_cap=latency_cap)
+    raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed)
+    if raw.proven_infeasible:
+        return None, None
+    bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
+    mapping = read_latency_bound_mapping(problem, model, raw.values) if raw.found else None
+    return bound, mapping

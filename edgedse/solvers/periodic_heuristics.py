@@ -2,7 +2,7 @@
 
 :func:`pack` turns any :class:`Mapping` into a valid periodic schedule at the least period the mapping
 allows (``max`` of PE loads, bus occupancy and the longest firing): firings are taken in topological
-order and each goes to the earliest free residue gap of its PE after its inputs arrive; if the circle
+order and each goes to the earliest free arc of its PE's circle (wrapping allowed) after its inputs arrive; if the circle
 gets too fragmented for that, each firing is instead appended to its PE's occupied prefix of the
 period circle (which never wraps and never fails, as every load is at most the period).
 """
@@ -47,19 +47,26 @@ def _latency(problem: PeriodicProblem, sch: PeriodicSchedule) -> int:
 
 
 def _earliest_gap(occupied: list[tuple[int, int]], ready: int, d: int, P: int) -> int | None:
-    """Earliest start ≥ ready whose residue interval [r, r+d) fits a gap of ``occupied`` without wrapping."""
-    gaps, prev = [], 0
-    for a, b in sorted(occupied):
-        gaps.append((prev, a))
-        prev = max(prev, b)
-    gaps.append((prev, P))
-    w = ready // P
-    for window, lower in ((w, ready - w * P), (w + 1, 0)):
-        for g0, g1 in gaps:
-            r = max(g0, lower)
-            if r + d <= g1:
-                return window * P + r
+    """Earliest start ≥ ready whose occupation ``[s mod P, s mod P + d)`` misses every ``occupied``
+    piece on the circle of length P (wrapping past P allowed); None if no gap of the circle holds d.
+    The earliest start is ``ready`` itself or lies where a piece ends, so only those are tried."""
+    if d == 0:
+        return ready
+    w0 = ready // P
+    candidates = sorted({ready} | {w * P + b for _, b in occupied for w in (w0, w0 + 1) if ready <= w * P + b <= ready + P})
+    for t in candidates:
+        if not any(_overlaps(piece, occupied) for piece in _arc_pieces(t % P, d, P)):
+            return t
     return None
+
+
+def _arc_pieces(r: int, d: int, P: int) -> list[tuple[int, int]]:
+    """The arc ``[r, r + d)`` of the circle of length P as at most two non-wrapping pieces."""
+    return [(r, r + d)] if r + d <= P else [(r, P), (0, r + d - P)]
+
+
+def _overlaps(piece: tuple[int, int], occupied: list[tuple[int, int]]) -> bool:
+    return any(max(piece[0], a) < min(piece[1], b) for a, b in occupied)
 
 
 def _place(problem: PeriodicProblem, mapping: Mapping, P: int, earliest_gap: bool) -> PeriodicSchedule | None:
@@ -83,8 +90,7 @@ def _place(problem: PeriodicProblem, mapping: Mapping, P: int, earliest_gap: boo
                 start = _earliest_gap(occupied[k], ready, d, P)
                 if start is None:
                     return None
-                if d:
-                    occupied[k].append((start % P, start % P + d))
+                occupied[k] += _arc_pieces(start % P, d, P) if d else []
             else:  # append to the PE's occupied prefix [0, fill): never wraps, never fails
                 start = fill[k] + P * max(0, math.ceil((ready - fill[k]) / P))
                 fill[k] += d

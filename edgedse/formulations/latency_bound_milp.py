@@ -1,0 +1,90 @@
+"""The layer-span relaxation of pipelined latency: a MILP whose optimum is a proven lower bound on the
+latency of any periodic schedule with ``P ≤ ε`` (or on the period of any schedule with ``L ≤ λ``).
+
+It keeps stage 1's decisions (:mod:`edgedse.formulations.period_milp`: modes ``z[l,a]``, firing counts
+``n[l,a,k]``, PE-use flags ``u[l,a,k]``, period ``P``, PE load ≤ P, bus ≤ 1000·P, ``d ≤ P``) and replaces
+the firings' starts by one interval ``[S_l, T_l]`` per layer, which holds every firing of the layer in
+one iteration:
+
+* ``define_used``          ``u[l,a,k] ≤ n[l,a,k]`` (a PE is "used" only if it runs a firing)
+* ``define_precedence``    ``S_v ≥ T_u`` for every edge — every firing of v reads all of u's output
+* ``define_pe_windows``    per layer and PE, the first start ``F[l,k]`` and last end ``G[l,k]`` of its
+                           firings there: ``S_l ≤ F[l,k]``, ``G[l,k] ≥ F[l,k] + Σ_a d[l,a,k]·n[l,a,k]``
+                           (its firings on one PE run one after another: one iteration's modulo
+                           non-overlap, on the line), ``T_l ≥ G[l,k]``; a PE the layer does not use
+                           gets ``F = G = S_l``
+* ``define_transfer``      ``F[v,k] ≥ G[u,k'] + c(k', k, vol[u,a])·(z[u,a] + y[u,k'] + y[v,k] − 2)`` for every
+                           edge, mode a of u and PEs k' ≠ k, with ``y[l,k] = Σ_a u[l,a,k]``: every firing of
+                           v on k waits for the output of u's last firing on k' to arrive
+* ``define_latency``       ``L ≥ T_t − S_s`` for sinks t, sources s; ``L ≤ K·P`` (memory, as the exact model)
+* objective ``min L`` (``P ≤ ε``) or ``min P`` (``L ≤ λ``); optional ``energy ≤ cap``.
+
+Why it is a relaxation: every periodic schedule gives a feasible point (its modes, counts, and
+``S_l``/``T_l`` = first start / last end of layer l), with the same P, L and energy. It forgets that
+firings of *different* layers and iterations share a PE, which is what the exact CP-SAT model
+(:mod:`edgedse.formulations.period_latency_cpsat`) adds — when the PEs have slack the two agree, and the
+bound certifies the front; at the minimum period, where the circle is full, the bound is weaker.
+"""
+from __future__ import annotations
+
+from edgedse.models.periodic import PeriodicProblem
+
+
+def build_latency_bound(problem: PeriodicProblem, objective: str = "latency", *, period_max: int | None = None,
+                        latency_cap: int | None = None, energy_cap: float | None = None):
+    """The relaxation of the module docstring as a Pyomo model (``m.L``, ``m.P``, stage 1's variables)."""
+    import pyomo.environ as pyo
+
+    from edgedse.formulations.period_milp import build_stage1
+
+    p = problem
+    m = build_stage1(p, "period", period_cap=period_max, energy_cap=energy_cap)
+    m.obj.deactivate()
+    md = lambda l, a: p.layers[l].modes[a]  # noqa: E731
+    layers = range(p.n_layers)
+    m.S = pyo.Var(layers, domain=pyo.NonNegativeReals)
+    m.T = pyo.Var(layers, domain=pyo.NonNegativeReals)
+    m.L = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0, latency_cap))
+    m.used = pyo.Constraint(list(m.n), rule=lambda m, l, a, k: m.u[l, a, k] <= m.n[l, a, k])
+    m.precedence = pyo.Constraint(list(p.edges), rule=lambda m, u, v: m.S[v] >= m.T[u])
+
+    def y(l, k):
+        return sum(m.u[l, a, k] for a in range(len(p.layers[l].modes)) if (l, a, k) in m.n)
+
+    def work(l, k):
+        return sum(int(md(l, b).time[k]) * m.n[l, b, k] for b in range(len(p.layers[l].modes))
+                   if (l, b, k) in m.n)
+
+    pairs = [(l, k) for l in layers for k in range(p.m)]
+    m.F = pyo.Var(pairs, domain=pyo.NonNegativeReals)
+    m.G = pyo.Var(pairs, domain=pyo.NonNegativeReals)
+    m.pe_window_start = pyo.Constraint(pairs, rule=lambda m, l, k: m.F[l, k] >= m.S[l])
+    m.pe_window_work = pyo.Constraint(pairs, rule=lambda m, l, k: m.G[l, k] >= m.F[l, k] + work(l, k))
+    m.pe_window_end = pyo.Constraint(pairs, rule=lambda m, l, k: m.T[l] >= m.G[l, k])
+    m.transfer = pyo.ConstraintList()
+    for u, v in p.edges:
+        for a in range(len(p.layers[u].modes)):
+            vol = p.edge_volume(u, a)
+            for k2 in md(u, a).allowed():
+                for k in range(p.m):
+                    c = p.comm_ticks(k2, k, vol)
+                    if c > 0 and any((v, b, k) in m.n for b in range(len(p.layers[v].modes))):
+                        m.transfer.add(m.F[v, k] >= m.G[u, k2] + c * (m.z[u, a] + y(u, k2) + y(v, k) - 2))
+    g = p.graph
+    m.latency = pyo.ConstraintList()
+    for t in (l for l in layers if g.out_degree(l) == 0):
+        for s in (l for l in layers if g.in_degree(l) == 0):
+            m.latency.add(m.L >= m.T[t] - m.S[s])
+    k_max = p.max_iterations_in_flight()
+    if k_max is not None:
+        m.memory = pyo.Constraint(expr=m.L <= k_max * m.P)
+    m.bound_obj = pyo.Objective(expr=m.L if objective == "latency" else m.P, sense=pyo.minimize)
+    return m
+
+
+def read_latency_bound_mapping(problem: PeriodicProblem, m, values):
+    """The relaxation's modes and counts as a :class:`Mapping` (a starting point for the exact model)."""
+    from edgedse.formulations.period_milp import read_stage1
+    from edgedse.solvers.periodic import counts_to_mapping
+
+    return counts_to_mapping(*read_stage1(problem, m, values))
