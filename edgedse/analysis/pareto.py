@@ -107,12 +107,17 @@ def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: in
     return sch, evaluate_periodic(problem, sch), bound
 
 
-def _best_start(problem, candidates):
-    """The valid schedule of least latency among ``candidates`` (None entries skipped)."""
+def _packed_if_better(problem, mapping, period, sch, met, key):
+    """``(schedule, metrics)``: the relaxation's ``mapping`` packed at ``period`` (None: the least period
+    it allows) if its metrics are smaller under ``key`` than ``met``'s, else ``(sch, met)`` unchanged."""
     from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    from edgedse.solvers.periodic_heuristics import pack
 
-    scored = [(evaluate_periodic(problem, s), s) for s in candidates if s is not None]
-    return min(scored, key=lambda ms: (ms[0].latency, ms[0].period))[::-1]
+    if mapping is None:
+        return sch, met
+    cand = pack(problem, mapping, period)
+    cand_met = evaluate_periodic(problem, cand)
+    return (cand, cand_met) if key(cand_met) < key(met) else (sch, met)
 
 
 PERIOD_FACTORS = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
@@ -129,22 +134,21 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     layer-span relaxation (:mod:`edgedse.formulations.latency_bound_milp`, HiGHS), which gives the proven
     bound — CP-SAT's own is weak — and a mapping whose packed schedule, with the previous point's, starts
     CP-SAT. A point is ``certified`` when both solves reach their proven bounds (and P_min is proven);
-    ``latency_bound`` and ``period_bound`` are the proven lower bounds of (1) and (2). The walk stops once ``L* ≤ ε``: an iteration then
-    fits in one period, and no larger period can lower the latency further."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    ``latency_bound`` and ``period_bound`` are the proven lower bounds of (1) and (2). The walk stops once
+    ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further."""
     from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
-    from edgedse.solvers.periodic_heuristics import pack
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
     if first.solution is None:
         return []
     p_min = int(first.objective)
-    previous, points = first.solution, []
+    previous, previous_met, points = first.solution, first.metrics, []
     for factor in factors:
         eps = max(p_min, int(factor * p_min))
         l_lo, relaxed = relaxed_latency_bound(problem, "latency", period_max=eps, **kw)
-        start, start_met = _best_start(problem, [previous, pack(problem, relaxed, eps) if relaxed else None])
+        start, start_met = _packed_if_better(problem, relaxed, eps, previous, previous_met,
+                                             key=lambda q: (q.latency, q.period))
         sch, met, cp_bound = start, start_met, None
         if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
             sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
@@ -156,11 +160,9 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         if factor != factors[0]:
             p_relaxed, relaxed = relaxed_latency_bound(problem, "period", latency_cap=met.latency, **kw)
             p_lo = max(p_min, p_relaxed or 0)
-            if relaxed is not None:  # the relaxation's mapping, packed, may already be the answer
-                cand = pack(problem, relaxed)
-                cand_met = evaluate_periodic(problem, cand)
-                if cand_met.latency <= met.latency and cand_met.period < met.period:
-                    sch, met = cand, cand_met
+            cap = met.latency  # the relaxation's mapping, packed, may already be the answer
+            sch, met = _packed_if_better(problem, relaxed, None, sch, met,
+                                         key=lambda q: (q.latency > cap, q.period))
         p_cp = None
         if met.period > p_lo:
             tight, tight_met, p_cp = _latency_solve(problem, "period", hint=sch, latency_cap=met.latency,
@@ -171,7 +173,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         p_proven = met.period <= p_bound and (factor != factors[0] or first.status == Status.OPTIMAL)
         points.append(PeriodPoint(met.period, met.energy_j, met.latency, met.latency <= l_bound and p_proven,
                                   sch, l_bound, p_bound))
-        previous = sch
+        previous, previous_met = sch, met
         if met.latency <= eps:
             break
     return _non_dominated(points, lambda q: (q.period, q.latency))

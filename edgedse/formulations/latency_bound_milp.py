@@ -32,7 +32,8 @@ from edgedse.models.periodic import PeriodicProblem
 
 def build_latency_bound(problem: PeriodicProblem, objective: str = "latency", *, period_max: int | None = None,
                         latency_cap: int | None = None, energy_cap: float | None = None):
-    """The relaxation of the module docstring as a Pyomo model (``m.L``, ``m.P``, stage 1's variables)."""
+    """The relaxation of the module docstring as a Pyomo model (``m.L``, ``m.P``, stage 1's variables; its
+    modes and counts read with :func:`edgedse.formulations.period_milp.read_stage1`)."""
     import pyomo.environ as pyo
 
     from edgedse.formulations.period_milp import build_stage1
@@ -80,11 +81,3 @@ def build_latency_bound(problem: PeriodicProblem, objective: str = "latency", *,
         m.memory = pyo.Constraint(expr=m.L <= k_max * m.P)
     m.bound_obj = pyo.Objective(expr=m.L if objective == "latency" else m.P, sense=pyo.minimize)
     return m
-
-
-def read_latency_bound_mapping(problem: PeriodicProblem, m, values):
-    """The relaxation's modes and counts as a :class:`Mapping` (a starting point for the exact model)."""
-    from edgedse.formulations.period_milp import read_stage1
-    from edgedse.solvers.periodic import counts_to_mapping
-
-    return counts_to_mapping(*read_stage1(problem, m, values))

@@ -167,7 +167,8 @@ def relaxed_latency_bound(problem: PeriodicProblem, objective: str = "latency", 
     ``L ≤ latency_cap`` (``objective="period"``) — the relaxation's dual bound, so valid even when the time
     limit stops HiGHS; ``mapping`` is the relaxation's best modes and counts (a starting point), or None.
     A proven-infeasible relaxation returns ``(None, None)``: no schedule meets the caps."""
-    from edgedse.formulations.latency_bound_milp import build_latency_bound, read_latency_bound_mapping
+    from edgedse.formulations.latency_bound_milp import build_latency_bound
+    from edgedse.formulations.period_milp import read_stage1
     from edgedse.solvers.backends import run_highs
 
     model = build_latency_bound(problem, objective, period_max=period_max, latency_cap=latency_cap)
@@ -175,5 +176,5 @@ def relaxed_latency_bound(problem: PeriodicProblem, objective: str = "latency", 
     if raw.proven_infeasible:
         return None, None
     bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
-    mapping = read_latency_bound_mapping(problem, model, raw.values) if raw.found else None
+    mapping = counts_to_mapping(*read_stage1(problem, model, raw.values)) if raw.found else None
     return bound, mapping

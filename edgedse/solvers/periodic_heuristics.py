@@ -2,9 +2,9 @@
 
 :func:`pack` turns any :class:`Mapping` into a valid periodic schedule at the least period the mapping
 allows (``max`` of PE loads, bus occupancy and the longest firing): firings are taken in topological
-order and each goes to the earliest free arc of its PE's circle (wrapping allowed) after its inputs arrive; if the circle
-gets too fragmented for that, each firing is instead appended to its PE's occupied prefix of the
-period circle (which never wraps and never fails, as every load is at most the period).
+order and each goes to the earliest free arc of its PE's circle (wrapping allowed) after its inputs
+arrive; if the circle gets too fragmented for that, each firing is instead appended to its PE's occupied
+prefix of the period circle (which never wraps and never fails, as every load is at most the period).
 """
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def _earliest_gap(occupied: list[tuple[int, int]], ready: int, d: int, P: int) -
     if d == 0:
         return ready
     w0 = ready // P
-    candidates = sorted({ready} | {w * P + b for _, b in occupied for w in (w0, w0 + 1) if ready <= w * P + b <= ready + P})
+    candidates = sorted({ready} | {w * P + b for _, b in occupied for w in (w0, w0 + 1)
+                                   if ready <= w * P + b <= ready + P})
     for t in candidates:
         if not any(_overlaps(piece, occupied) for piece in _arc_pieces(t % P, d, P)):
             return t
