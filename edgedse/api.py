@@ -108,11 +108,18 @@ def load_periodic_problem(path: str | Path):
     return read_periodic_instance(path)
 
 
-def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str = "period", **options):
-    """Load a YAML instance and solve its pipelined mapping: returns ``(problem, SolveResult)``."""
+def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str = "period",
+                      period_cap_s: float | None = None, **options):
+    """Load a YAML instance and solve its pipelined mapping: returns ``(problem, SolveResult)``.
+    ``period_cap_s`` (seconds) is the ε-constraint on the period, rounded down to whole ticks; other
+    options go to :func:`~edgedse.solvers.periodic.solve_periodic`."""
+    import math
+
     from edgedse.solvers.periodic import solve_periodic
 
     problem = load_periodic_problem(path)
+    if period_cap_s is not None:
+        options["period_cap"] = math.floor(period_cap_s / problem.tick_s + 1e-9)
     return problem, solve_periodic(problem, method, objective, **options)
 
 

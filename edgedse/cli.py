@@ -129,43 +129,49 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
         return
     problem, result = api.schedule(instance, pes=pes, method=method, objective=objective, time_limit=time_limit,
                                    seed=seed, threads=threads, builder=builder)
-    report = api.schedule_report(problem, result)
-    if gantt is not None and result.solution is not None:
-        from edgedse.analysis.plots import gantt as draw
 
-        draw(problem, result.solution, gantt, title=f"{problem.name} — {method}")
+    def draw(path):
+        from edgedse.analysis.plots import gantt as draw_gantt
+
+        draw_gantt(problem, result.solution, path, title=f"{problem.name} — {method}")
+
+    _emit(problem, api.schedule_report(problem, result), result.solution, as_json, gantt, draw, _schedule_table)
+
+
+def _schedule_periodic(instance, method, period_energy, period_cap, time_limit, seed, threads, as_json, gantt):
+    from edgedse import api
+
+    problem, result = api.schedule_periodic(instance, method=method, objective="energy" if period_energy else "period",
+                                            time_limit=time_limit, seed=seed, threads=threads,
+                                            period_cap_s=period_cap)
+
+    def draw(path):
+        from edgedse.analysis.plots import pipeline_gantt
+
+        pipeline_gantt(problem, result.solution, path, title=f"{problem.name} — {method}")
+
+    _emit(problem, api.periodic_report(problem, result), result.solution, as_json, gantt, draw, _periodic_table)
+
+
+def _emit(problem, report: dict, solution, as_json: bool, gantt: Optional[Path], draw, table) -> None:
+    """The tail both schedule commands share: the Gantt chart if asked (``draw(path)``), then the JSON
+    document or the tables (``table(problem, report)``)."""
+    if gantt is not None and solution is not None:
+        draw(gantt)
     if as_json:
         _print_json(report)
         return
-    _schedule_table(problem, report)
+    table(problem, report)
     if gantt is not None:
         typer.echo(f"Gantt chart written to {gantt}")
 
 
-def _schedule_periodic(instance, method, period_energy, period_cap, time_limit, seed, threads, as_json, gantt):
-    import math
-
-    from edgedse import api
-
-    problem = api.load_periodic_problem(instance)
-    cap = None if period_cap is None else math.floor(period_cap / problem.tick_s + 1e-9)
-    from edgedse.solvers.periodic import solve_periodic
-
-    result = solve_periodic(problem, method, "energy" if period_energy else "period", time_limit=time_limit,
-                            seed=seed, threads=threads, period_cap=cap)
-    report = api.periodic_report(problem, result)
-    if gantt is not None and result.solution is not None:
-        from edgedse.analysis.plots import pipeline_gantt
-
-        pipeline_gantt(problem, result.solution, gantt, title=f"{problem.name} — {method}")
-    if as_json:
-        _print_json(report)
-        return
+def _periodic_table(problem, report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{problem.name}[/]: {problem.n_layers} layers, {problem.m} PEs — method {method}")
+    console.print(f"[bold]{problem.name}[/]: {problem.n_layers} layers, {problem.m} PEs — method {report['method']}")
     gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
     console.print(f"status {report['status']} ({report['termination']}): period {report['period']} s "
                   f"(bound {report['period_bound']} s, gap {gap}), latency {report['latency']} s, "
@@ -180,8 +186,6 @@ def _schedule_periodic(instance, method, period_energy, period_cap, time_limit, 
         t.add_row(pe["name"], f"{pe['busy']:g}", f"{pe['utilization']:.1%}")
     t.add_row("bus", "", f"{report.get('bus_utilization', 0):.1%}")
     console.print(t)
-    if gantt is not None:
-        typer.echo(f"Gantt chart written to {gantt}")
 
 
 def _schedule_table(problem, report: dict) -> None:
