@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order
 
+ENERGY_OBJECTIVE_SCALE = 1e3  # the energy objective is stated in mJ: HiGHS's absolute gap (1e-6) is then 1 nJ
+
 
 def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None,
                  energy_cap: float | None = None):
@@ -48,7 +50,8 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     m.energy = pyo.Expression(expr=sum(float(md(l, a).energy[k]) * m.n[l, a, k] for l, a, k in N))
     if energy_cap is not None:
         m.energy_cap = pyo.Constraint(expr=m.energy <= energy_cap * (1 + 1e-9) + 1e-12)
-    m.obj = pyo.Objective(expr=m.P if objective == "period" else m.energy, sense=pyo.minimize)
+    m.obj = pyo.Objective(expr=m.P if objective == "period" else ENERGY_OBJECTIVE_SCALE * m.energy,
+                          sense=pyo.minimize)
     return m
 
 

@@ -47,6 +47,8 @@ def _stage1(problem, method, objective, *, period_cap, energy_cap, hint: Mapping
         raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed, warm_start=warm)
         mapping = counts_to_mapping(*f.read_stage1(problem, model, raw.values)) if raw.found else None
         bound = raw.bound
+        if objective == "energy" and bound is not None:
+            bound /= f.ENERGY_OBJECTIVE_SCALE
     if objective == "period" and bound is not None:
         bound = math.ceil(bound - 1e-6)
     return mapping, bound, raw
