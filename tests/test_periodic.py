@@ -312,3 +312,19 @@ def test_resnet18_min_energy_under_a_period_cap_is_certified():
     assert r.objective == pytest.approx(r.bound, rel=1e-6)
     cp = solve_periodic(p, "cpsat", "energy", period_cap=9531, latency=False, time_limit=60)
     assert cp.objective == pytest.approx(r.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fixed_period_latency_model_agrees_with_the_free_period_model(seed):
+    """At P = P_min the latency model uses one integer window per firing instead of window literals; both
+    prove the same least latency (P_min by brute force, so P ≤ P_min forces P = P_min)."""
+    from edgedse.analysis.pareto import _latency_solve
+
+    p = tiny(seed)
+    p_min = brute_force_period(p)[0]
+    start = solve_periodic(p, "milp", latency=False).solution
+    kw = dict(hint=start, period_max=p_min, time_limit=20, seed=0, threads=2)
+    free_sch, free, free_bound = _latency_solve(p, "latency", **kw)
+    fixed_sch, fixed, fixed_bound = _latency_solve(p, "latency", period_min=p_min, **kw)
+    assert free.latency == free_bound == fixed.latency == fixed_bound
+    assert fixed.period == p_min and fixed_sch.period == p_min

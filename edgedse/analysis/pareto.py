@@ -143,6 +143,8 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     if first.solution is None:
         return []
     p_min = int(first.objective)
+    # a proven P_min is a valid lower bound on P; at ε = P_min it fixes the period (a much stronger model)
+    p_floor = p_min if first.status == Status.OPTIMAL else None
     previous, previous_met, points = first.solution, first.metrics, []
     for factor in factors:
         eps = max(p_min, int(factor * p_min))
@@ -152,7 +154,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         sch, met, cp_bound = start, start_met, None
         if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
             sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
-                                                latency_min=l_lo or 0, **kw)
+                                                period_min=p_floor, latency_min=l_lo or 0, **kw)
             if sch is None or met.latency > start_met.latency:
                 sch, met = start, start_met
         l_bound = max(b for b in (l_lo, cp_bound, 0) if b is not None)

@@ -8,7 +8,10 @@ latency ``L``.
 
 * ``define_mode_choice``        Σ_a z[l,a] = 1;  Σ_k x[i,k] = z[l,a]  for i ∈ (l, a)
 * ``define_windows``            b[i,w] ⇒ s_i = w·P + r_i;  Σ_w b[i,w] = 1  (linear although P is a variable:
-                                ``w`` is a constant of each literal)
+                                ``w`` is a constant of each literal); when the period is fixed
+                                (``P_lo = P_hi``), one integer window ``w_i ∈ [0, W)`` and s_i = P·w_i + r_i
+                                instead — far stronger propagation (VGG16 at P_min: 172,545 → 57,073 ticks
+                                in 3 min, where the literals model reached 171,196)
 * ``define_modulo_no_overlap``  per PE k, NoOverlap of the arcs ``[r_i, r_i + d[i,k])`` and their copies
                                 ``[r_i + P, r_i + P + d[i,k])`` present iff x[i,k]; the copies make arcs that
                                 wrap past the period boundary exact (two arcs on a circle of length P
@@ -82,6 +85,7 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
         l_max = min(l_max, k_max * p_hi)
     l_max = max(l_max, 0)
     W = max(1, math.ceil((l_max + p_hi) / p_lo))
+    fixed_period = p_lo == p_hi
     H = W * p_hi
 
     m = cp_model.CpModel()
@@ -110,10 +114,14 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
         r_next = m.NewIntVar(p_lo, 2 * max(p_hi, p_lo), f"r'[{i}]")  # the arc's copy one period later
         m.Add(r_next == r + P)
         # define_windows
-        bs = [m.NewBoolVar(f"b[{i},{w}]") for w in range(W)]
-        m.AddExactlyOne(bs)
-        for w, b in enumerate(bs):
-            m.Add(s == w * P + r).OnlyEnforceIf(b)
+        if fixed_period:  # s = P·w + r with P a constant: one integer window index, no literals
+            bs = m.NewIntVar(0, W - 1, f"w[{i}]")
+            m.Add(s == p_hi * bs + r)
+        else:
+            bs = [m.NewBoolVar(f"b[{i},{w}]") for w in range(W)]
+            m.AddExactlyOne(bs)
+            for w, b in enumerate(bs):
+                m.Add(s == w * P + r).OnlyEnforceIf(b)
         m.Add(s == 0).OnlyEnforceIf(z[l, a].Not())
         lits = []
         for k in (k for k in md.allowed() if md.time[k] <= p_hi):
@@ -243,8 +251,11 @@ def _add_hint(m, hint, items, start, resid, windows, pes_of, z, P) -> None:
         s = fire.start - shift
         m.AddHint(start[i], s)
         m.AddHint(resid[i], s % hint.period)
-        for w, b in enumerate(windows[i]):
-            m.AddHint(b, int(w == s // hint.period))
+        if isinstance(windows[i], list):
+            for w, b in enumerate(windows[i]):
+                m.AddHint(b, int(w == s // hint.period))
+        else:  # the window index itself (fixed period)
+            m.AddHint(windows[i], s // hint.period)
         for k, x in pes_of[i]:
             m.AddHint(x, int(k == fire.pe))
 

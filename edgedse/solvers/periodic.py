@@ -54,14 +54,17 @@ def _stage1(problem, method, objective, *, period_cap, energy_cap, hint: Mapping
     return mapping, bound, raw
 
 
-def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_cap, time_limit, threads, seed):
-    """(schedule or None, latency bound, raw) of the latency stage. CP-SAT: period ≤ ``period`` with modes,
-    mapping and wrap-around free (and energy ≤ ``energy_cap``); MILP: at fixed period and ``modes``."""
+def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_cap, time_limit, threads, seed,
+            period_floor: int | None = None):
+    """(schedule or None, latency bound, raw) of the latency stage. CP-SAT: ``period_floor ≤ P ≤ period``
+    with modes, mapping and wrap-around free (and energy ≤ ``energy_cap``); ``period_floor = period``
+    (a proven minimum period) fixes P, which the model exploits. MILP: at fixed period and ``modes``."""
     if method == "cpsat":
         from edgedse.formulations import period_latency_cpsat as f
         from edgedse.solvers.backends import run_cpsat
 
-        built = f.build_latency_model(problem, period_max=period, energy_cap=energy_cap, hint=hint)
+        built = f.build_latency_model(problem, period_max=period, period_min=period_floor, energy_cap=energy_cap,
+                                      hint=hint)
         raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
         sch = f.read_latency_model(problem, built, raw.values) if raw.found else None
     else:
@@ -137,8 +140,9 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
             left = max(time_limit - (time.perf_counter() - t0), 1.0)
             e_cap = evaluate_periodic(p, sch).energy_j if objective == "energy" else None
             how = method if latency_method == "same" else latency_method
+            floor = sch.period if objective == "period" and bound is not None and bound >= sch.period else None
             s2, lat_bound, raw2 = _stage2(p, how, mapping.modes, sch.period, hint=sch, energy_cap=e_cap,
-                                          time_limit=left, threads=threads, seed=seed)
+                                          time_limit=left, threads=threads, seed=seed, period_floor=floor)
             details["stage2_s"] = raw2.wall_time_s
             details["latency_bound"] = lat_bound
             details["latency_proven"] = bool(raw2.proven_optimal)
