@@ -36,7 +36,7 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     ub = period_cap if period_cap is not None else None
     if p.period_budget is not None:
         ub = p.period_budget if ub is None else min(ub, p.period_budget)
-    m.P = pyo.Var(domain=pyo.NonNegativeReals, bounds=(p.cycle_bound(), ub))
+    m.P = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(p.cycle_bound(), ub))  # ticks, as the evaluator
     m.mode_choice = pyo.Constraint(range(p.n_layers), rule=lambda m, l: sum(
         m.z[l, a] for a in range(len(p.layers[l].modes))) == 1)
     m.firing_counts = pyo.Constraint(Z, rule=lambda m, l, a: sum(
