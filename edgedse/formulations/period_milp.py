@@ -1,7 +1,9 @@
 """MILP (Pyomo → HiGHS) formulations of pipelined mapping; the same two stages as :mod:`period_cpsat`.
 
 Stage 1 (period, or energy under a period cap) is identical in its math: ``z``, ``n``, ``u``, ``P``
-with the families mode choice, firing counts, PE load, bus and cycle.
+with the families mode choice, firing counts, PE load, bus and cycle. ``P`` is an integer (ticks, as the
+evaluator counts the period); the energy objective is stated in mJ (``ENERGY_OBJECTIVE_SCALE``) so that
+HiGHS's absolute gap of 1e-6 is 1 nJ.
 
 Stage 2 (latency at fixed period P and modes) replaces NoOverlap by big-M disjunctions on residues:
 for firings i < j and a PE k both may use, with ``y[i,j] = 1`` meaning i's occupation comes first,
