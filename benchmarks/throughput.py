@@ -15,6 +15,11 @@ from edgedse.solvers.periodic import solve_periodic
 ROOT = Path(__file__).resolve().parents[1] / "instances"
 
 
+def _ms_formatter(p):
+    """Ticks of ``p`` → a 9-wide string in milliseconds ('-' for None)."""
+    return lambda t: f"{t * p.tick_s * 1e3:9.2f}" if t is not None else f"{'-':>9}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=60.0)
@@ -27,7 +32,7 @@ def main() -> None:
           f"{'gap':>7} {'latency':>9} {'period s':>9} {'total s':>8}")
     for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
         p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = lambda t: f"{t * p.tick_s * 1e3:9.2f}" if t is not None else f"{'-':>9}"  # noqa: E731
+        ms = _ms_formatter(p)
         for meth in args.methods.split(","):
             r = solve_periodic(p, meth, time_limit=args.time_limit)
             d = r.details
@@ -46,7 +51,7 @@ def fronts(time_limit: float) -> None:
 
     for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
         p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = lambda t: f"{t * p.tick_s * 1e3:9.2f}" if t is not None else f"{'-':>9}"  # noqa: E731
+        ms = _ms_formatter(p)
         print(f"\n{name}: period x energy (MILP, {time_limit} s per solve)")
         print(f"{'period':>9} {'energy J':>9} certified")
         for q in period_energy_front(p, "milp", time_limit=time_limit, max_points=8):

@@ -64,8 +64,6 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
     ``(P(E_min) − P_min) / (max_points − 1)``; both ends are always included. Each point is certified
     (non-dominated, both solves optimal) when ``certified``; with steps > 1 tick points between two
     returned ones may exist."""
-    import math
-
     from edgedse.solvers.periodic import solve_periodic
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads, latency=False)
