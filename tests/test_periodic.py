@@ -332,3 +332,24 @@ def test_fixed_period_latency_model_agrees_with_the_free_period_model(seed):
     fixed_sch, fixed, fixed_bound = _latency_solve(p, "latency", period_min=p_min, **kw)
     assert free.latency == free_bound == fixed.latency == fixed_bound
     assert fixed.period == p_min and fixed_sch.period == p_min
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reported_latency_bound_holds_for_every_mode_choice(seed):
+    """``latency_bound`` bounds the latency of every schedule at the period found — not only of the latency
+    stage's own model (the MILP's fixes stage 1's modes): it never exceeds the exact least latency at P_min,
+    and ``latency_proven`` says whether the latency meets it."""
+    from edgedse.analysis.pareto import _latency_solve
+
+    p = tiny(seed)
+    p_min = brute_force_period(p)[0]
+    for how in ("cpsat", "same"):
+        r = solve_periodic(p, "milp", "period", latency_method=how, time_limit=20)
+        assert r.objective == p_min
+        _, exact, exact_bound = _latency_solve(p, "latency", hint=r.solution, period_max=p_min, period_min=p_min,
+                                               time_limit=20, seed=0, threads=2)
+        assert exact.latency == exact_bound, "CP-SAT proves tiny instances"
+        bound = r.details["latency_bound"]
+        assert 0 < bound <= exact.latency <= r.metrics.latency
+        assert r.details["latency_proven"] == (r.metrics.latency == bound)
+    assert r.details["latency"] == r.metrics.latency
