@@ -127,7 +127,8 @@ def periodic_report(problem, result) -> dict:
     """The JSON document of ``edgedse schedule --objective period --json`` (times in seconds).
 
     Issue-3 keys (status, objective, bound, gap, wall_time_s, method, tasks) plus ``period``,
-    ``latency``, ``baseline_period``, ``period_bound`` and per task ``aggregation``.
+    ``latency``, ``baseline_period``, ``period_bound``, ``latency_bound`` (a proven lower bound on the
+    latency of every schedule whose period is at most the one found) and per task ``aggregation``.
     """
     tick = problem.tick_s
     sec = lambda t: None if t is None else round(float(t) * tick, 12)  # noqa: E731

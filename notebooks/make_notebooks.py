@@ -97,6 +97,9 @@ code("""opt = solve_periodic(p, "milp", "period", time_limit=30, threads=2, seed
 om = opt.metrics
 print(f"{opt.status}: period {ms(om.period):.2f} ms (bound {ms(opt.bound):.2f} ms, gap {opt.gap:.2%}), "
       f"latency {ms(om.latency):.1f} ms, ratio to baseline {om.period / bm.period:.3f}, wall {opt.wall_time_s:.1f} s")
+# a proven lower bound on the latency of every schedule at this period (layer-span relaxation or CP-SAT)
+print(f"latency bound at this period {ms(opt.details['latency_bound']):.1f} ms")
+assert 0 < opt.details["latency_bound"] <= om.latency
 moved = [(ly.layer, p.pe_names[p.baseline.pes[l][0]], sorted({p.pe_names[f.pe] for f in opt.solution.firings if f.layer == l}),
           ly.modes[opt.solution.modes[l]].aggregation) for l, ly in enumerate(p.layers)]
 print(f"{'layer':<12} {'baseline':>8}  optimized (aggregationFactor)")
