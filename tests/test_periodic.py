@@ -353,3 +353,27 @@ def test_reported_latency_bound_holds_for_every_mode_choice(seed):
         assert 0 < bound <= exact.latency <= r.metrics.latency
         assert r.details["latency_proven"] == (r.metrics.latency == bound)
     assert r.details["latency"] == r.metrics.latency
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_latency_bound_is_valid_when_the_period_is_not_proven(seed, monkeypatch):
+    """Stage 1 stopped early (a worse mapping, bound below its period): the latency stage fixes P at the period
+    found, so CP-SAT's bound covers that P only; the reported bound must still hold for every P ≤ it."""
+    from types import SimpleNamespace
+
+    from edgedse.analysis.pareto import _latency_solve
+    from edgedse.solvers import periodic
+
+    p = tiny(seed)
+    p_min = brute_force_period(p)[0]
+    worse = Mapping((0, 0, 0), ((0,), (0,), (0,))) if seed % 2 == 0 else Mapping((1, 1, 1), ((0, 0), (0, 0), (0, 0)))
+    p1 = mapping_min_period(p, worse)
+    raw = SimpleNamespace(wall_time_s=0.0, solver="stub", proven_infeasible=False, proven_optimal=False)
+    monkeypatch.setattr(periodic, "_stage1", lambda *a, **k: (worse, p_min, raw))
+    r = solve_periodic(p, "cpsat", "period", time_limit=20)
+    assert r.status == (Status.OPTIMAL if p1 == p_min else Status.FEASIBLE) and r.metrics.period <= p1
+    _, exact, exact_bound = _latency_solve(p, "latency", hint=r.solution, period_max=p1, time_limit=20, seed=0,
+                                           threads=2)
+    assert exact.latency == exact_bound, "CP-SAT proves tiny instances"
+    assert 0 < r.details["latency_bound"] <= exact.latency <= r.metrics.latency
+    assert r.details["latency_proven"] == (r.metrics.latency == r.details["latency_bound"])

@@ -2,8 +2,8 @@
 
 Methods: ``cpsat`` / ``milp`` solve stage 1 (minimum period, or minimum energy under a period cap) to
 proven optimality, then stage 2 (minimum latency at that period: CP-SAT with modes, mapping and wrap-around free by
-default, or the MILP at fixed modes); both start from the
-greedy mapping. ``list`` is the greedy min-max-load mapping packed by :func:`pack`; ``ga`` the GA.
+default — with P fixed at the period found for the period objective, P ≤ the period found under the energy
+cap for the energy objective — or the MILP at fixed modes); both start from the greedy mapping. ``list`` is the greedy min-max-load mapping packed by :func:`pack`; ``ga`` the GA.
 The result's ``objective`` is the evaluated period (ticks) or energy (J); ``details`` carry the latency,
 the baseline period and the resource and cycle bounds, and ``latency_bound`` (ticks): a proven lower bound
 on the latency of *every* schedule whose period (and, for the energy objective, energy) is at most the
@@ -63,7 +63,8 @@ def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_ca
             period_floor: int | None = None, latency_min: int = 0):
     """(schedule or None, latency bound, raw) of the latency stage. CP-SAT: ``period_floor ≤ P ≤ period``
     with modes, mapping and wrap-around free (and energy ≤ ``energy_cap``); ``period_floor = period``
-    (a proven minimum period) fixes P, which the model exploits; ``latency_min`` is a latency bound proven
+    fixes P, which the model exploits (its bound then holds for P ≤ period only if no smaller period
+    exists); ``latency_min`` is a latency bound proven
     elsewhere (ticks). MILP: at fixed period and ``modes`` (its bound holds for those modes only)."""
     if method == "cpsat":
         from edgedse.formulations import period_latency_cpsat as f
@@ -150,13 +151,17 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
                                                threads=threads, seed=seed)
             left = max(time_limit - (time.perf_counter() - t0), 1.0)
             how = method if latency_method == "same" else latency_method
-            floor = sch.period if objective == "period" and bound is not None and bound >= sch.period else None
+            # the period objective keeps the period found: fixing P there makes the latency model far stronger;
+            # CP-SAT's bound then holds for P ≤ the period found only if that period is proven minimal
+            floor = sch.period if objective == "period" else None
+            period_proven = objective == "period" and bound is not None and bound >= sch.period
             s2, lat_bound, raw2 = _stage2(p, how, mapping.modes, sch.period, hint=sch, energy_cap=e_cap,
                                           time_limit=left, threads=threads, seed=seed, period_floor=floor,
                                           latency_min=relaxed or 0)
             details["stage2_s"] = raw2.wall_time_s
             # the MILP's stage-2 bound holds for its fixed modes only, not for the problem
-            proven_bounds = [b for b in (relaxed, lat_bound if how == "cpsat" else None) if b is not None]
+            cp_bound_holds = how == "cpsat" and (floor is None or period_proven)
+            proven_bounds = [b for b in (relaxed, lat_bound if cp_bound_holds else None) if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None
             if s2 is not None and _better_or_equal(p, s2, sch, objective):
                 sch = s2
