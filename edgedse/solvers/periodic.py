@@ -3,7 +3,8 @@
 Methods: ``cpsat`` / ``milp`` solve stage 1 (minimum period, or minimum energy under a period cap) to
 proven optimality, then stage 2 (minimum latency at that period: CP-SAT with modes, mapping and wrap-around free by
 default — with P fixed at the period found for the period objective, P ≤ the period found under the energy
-cap for the energy objective — or the MILP at fixed modes); both start from the greedy mapping. ``list`` is the greedy min-max-load mapping packed by :func:`pack`; ``ga`` the GA.
+cap for the energy objective — or the MILP at fixed modes); both start from the greedy mapping.
+``list`` is the greedy min-max-load mapping packed by :func:`pack`; ``ga`` the GA.
 The result's ``objective`` is the evaluated period (ticks) or energy (J); ``details`` carry the latency,
 the baseline period and the resource and cycle bounds, and ``latency_bound`` (ticks): a proven lower bound
 on the latency of *every* schedule whose period (and, for the energy objective, energy) is at most the
@@ -64,8 +65,8 @@ def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_ca
     """(schedule or None, latency bound, raw) of the latency stage. CP-SAT: ``period_floor ≤ P ≤ period``
     with modes, mapping and wrap-around free (and energy ≤ ``energy_cap``); ``period_floor = period``
     fixes P, which the model exploits (its bound then holds for P ≤ period only if no smaller period
-    exists); ``latency_min`` is a latency bound proven
-    elsewhere (ticks). MILP: at fixed period and ``modes`` (its bound holds for those modes only)."""
+    exists); ``latency_min`` is a latency bound proven elsewhere (ticks). MILP: at fixed period and
+    ``modes`` (its bound holds for those modes only)."""
     if method == "cpsat":
         from edgedse.formulations import period_latency_cpsat as f
         from edgedse.solvers.backends import run_cpsat
@@ -192,8 +193,9 @@ def relaxed_latency_bound(problem: PeriodicProblem, objective: str = "latency", 
 
     Returns ``(bound, mapping)``: ``bound`` (ticks) is a proven lower bound on the latency of every
     schedule with ``P ≤ period_max`` (``objective="latency"``), or on the period of every schedule with
-    ``L ≤ latency_cap`` (``objective="period"``), and energy ≤ ``energy_cap`` (J) if given — the relaxation's dual bound, so valid even when the time
-    limit stops HiGHS; ``mapping`` is the relaxation's best modes and counts (a starting point), or None.
+    ``L ≤ latency_cap`` (``objective="period"``), and energy ≤ ``energy_cap`` (J) if given — the
+    relaxation's dual bound, so valid even when the time limit stops HiGHS; ``mapping`` is the
+    relaxation's best modes and counts (a starting point), or None.
     A proven-infeasible relaxation returns ``(None, None)``: no schedule meets the caps."""
     from edgedse.formulations.latency_bound_milp import build_latency_bound
     from edgedse.formulations.period_milp import read_stage1
