@@ -62,11 +62,11 @@ def _stage1(problem, method, objective, *, period_cap, energy_cap, hint: Mapping
 
 def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_cap, time_limit, threads, seed,
             period_floor: int | None = None, latency_min: int = 0):
-    """(schedule or None, latency bound, raw) of the latency stage. CP-SAT: ``period_floor ≤ P ≤ period``
+    """(schedule or None, latency bound or None, raw) of the latency stage. CP-SAT: ``period_floor ≤ P ≤ period``
     with modes, mapping and wrap-around free (and energy ≤ ``energy_cap``); ``period_floor = period``
     fixes P, which the model exploits (its bound then holds for P ≤ period only if no smaller period
     exists); ``latency_min`` is a latency bound proven elsewhere (ticks). MILP: at fixed period and
-    ``modes`` (its bound holds for those modes only)."""
+    ``modes``; no bound (HiGHS's holds for those modes only, not for the problem)."""
     if method == "cpsat":
         from edgedse.formulations import period_latency_cpsat as f
         from edgedse.solvers.backends import run_cpsat
@@ -83,6 +83,7 @@ def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_ca
         raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed,
                         warm_start=f.stage2_warm_start(model, problem, hint))
         sch = f.read_stage2(problem, model, modes, period, raw.values) if raw.found else None
+        return sch, None, raw
     bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
     return sch, bound, raw
 
@@ -160,9 +161,8 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
                                           time_limit=left, threads=threads, seed=seed, period_floor=floor,
                                           latency_min=relaxed or 0)
             details["stage2_s"] = raw2.wall_time_s
-            # the MILP's stage-2 bound holds for its fixed modes only, not for the problem
-            cp_bound_holds = how == "cpsat" and (floor is None or period_proven)
-            proven_bounds = [b for b in (relaxed, lat_bound if cp_bound_holds else None) if b is not None]
+            proven_bounds = [b for b in (relaxed, lat_bound if floor is None or period_proven else None)
+                             if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None
             if s2 is not None and _better_or_equal(p, s2, sch, objective):
                 sch = s2
