@@ -12,9 +12,11 @@ from pathlib import Path
 from edgedse.models.architecture import Architecture, load_architecture
 from edgedse.models.dnn import LayerGraph
 from edgedse.models.onnx_import import load_onnx
+from edgedse.solvers.backends import deterministic_solvers, reproducibility_record, use_deterministic_solvers
 
 __all__ = ["load_onnx", "load_architecture", "inspect_model", "load_problem", "schedule", "schedule_report",
-           "solve", "load_periodic_problem", "schedule_periodic", "periodic_report", "Architecture", "LayerGraph"]
+           "solve", "load_periodic_problem", "schedule_periodic", "periodic_report", "Architecture", "LayerGraph",
+           "use_deterministic_solvers", "deterministic_solvers"]
 
 
 def inspect_model(path: str | Path, *, bits: int = 16, with_pisdf: bool = False) -> dict:
@@ -52,7 +54,10 @@ def solve(problem, method: str = "cpsat", objective: str = "makespan", **options
     """Solve a problem with one method; see :func:`edgedse.solvers.portfolio.solve`."""
     from edgedse.solvers.portfolio import solve_or_explain
 
-    return solve_or_explain(problem, method=method, objective=objective, **options)
+    with reproducibility_record() as rec:
+        result = solve_or_explain(problem, method=method, objective=objective, **options)
+    result.details.update(rec)
+    return result
 
 
 def schedule(path: str | Path, *, pes: int | None = None, method: str = "cpsat", objective: str = "makespan",
@@ -120,7 +125,10 @@ def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str
     problem = load_periodic_problem(path)
     if period_cap_s is not None:
         options["period_cap"] = math.floor(period_cap_s / problem.tick_s + 1e-9)
-    return problem, solve_periodic(problem, method, objective, **options)
+    with reproducibility_record() as rec:
+        result = solve_periodic(problem, method, objective, **options)
+    result.details.update(rec)
+    return problem, result
 
 
 def periodic_report(problem, result) -> dict:
@@ -244,7 +252,9 @@ def precision(model: str, arch: str | Path, *, minimize: str = "energy", budgets
                          "use digits-cnn or a model-zoo name, or drop --max-loss / --minimize loss")
     if not pareto:
         measure = study.measure if study.quantizer is not None else None
-        return precision_report(study, solve_precision(p, method, minimize, budgets, measure=measure, **solve_keys))
+        with reproducibility_record() as rec:
+            result = solve_precision(p, method, minimize, budgets, measure=measure, **solve_keys)
+        return precision_report(study, result) | rec
     x = "memory" if minimize == "loss" else minimize
     others = {k: v for k, v in budgets.items() if k not in (x, "loss")}
     if method in ("milp", "cpsat"):
@@ -344,6 +354,7 @@ def fuse(model: str | Path, arch: str | Path, *, method: str = "milp", objective
     from edgedse.solvers.fusion import solve_fusion
 
     problem = load_fusion_problem(model, arch, **options)
-    result = solve_fusion(problem, method, objective, time_limit=time_limit, threads=threads, seed=seed)
+    with reproducibility_record() as rec:
+        result = solve_fusion(problem, method, objective, time_limit=time_limit, threads=threads, seed=seed)
     layerwise = solve_fusion(problem, "layerwise", objective)
-    return fusion_report(problem, result, layerwise)
+    return fusion_report(problem, result, layerwise) | rec

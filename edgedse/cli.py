@@ -20,8 +20,17 @@ _state = {"debug": False}
 
 
 @app.callback()
-def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+          deterministic: bool = typer.Option(
+              False, "--deterministic",
+              help="Reproducible answers: every --time-limit becomes a work limit (one CP-SAT worker with a "
+                   "deterministic-time limit, a HiGHS node limit). Slower and often weaker for the same limit.")
+          ) -> None:
     _state["debug"] = debug
+    if deterministic:
+        from edgedse.api import use_deterministic_solvers
+
+        use_deterministic_solvers(True)
 
 
 def _friendly(fn):

@@ -2,11 +2,105 @@
 
 They return a :class:`RawOutcome` in solver terms; the portfolio turns it into a SolveResult after
 the evaluator has checked the solution. Solver libraries are imported here, lazily.
+
+**Deterministic mode** (:func:`use_deterministic_solvers`, ``edgedse --deterministic``). A solve that
+stops on a wall-clock limit depends on the machine's speed and load, and CP-SAT's parallel workers race,
+so by default only solves that *finish* are reproducible. In deterministic mode every ``time_limit``
+becomes a work limit, the same on every run: CP-SAT runs one worker with ``max_deterministic_time =
+time_limit`` (CP-SAT's deterministic seconds); HiGHS runs one thread with a node limit of
+``HIGHS_NODES_PER_SECOND · time_limit``; the genetic algorithms stop on their generation count only.
+A wall-clock limit of ``WALL_SAFETY_FACTOR · time_limit`` still guards each solve; a solve it stops
+reports ``reproducible=False``. Expect weaker answers for the same limit (one CP-SAT worker instead of
+several) and a wall time that differs from the limit. The switch is stored in the environment
+variable ``EDGEDSE_DETERMINISTIC`` so that worker processes inherit it.
 """
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+DETERMINISTIC_ENV = "EDGEDSE_DETERMINISTIC"
+HIGHS_NODES_PER_SECOND = 1000    # HiGHS branch-and-bound nodes granted per second of time limit (measured: 30–2,000/s)
+WALL_SAFETY_FACTOR = 5.0         # deterministic mode: wall-clock guard = factor · time limit + 10 s
+
+
+def use_deterministic_solvers(enabled: bool = True) -> None:
+    """Switch deterministic mode on or off for this process and its children (module docstring)."""
+    if enabled:
+        os.environ[DETERMINISTIC_ENV] = "1"
+    else:
+        os.environ.pop(DETERMINISTIC_ENV, None)
+
+
+def deterministic_solvers_enabled() -> bool:
+    return os.environ.get(DETERMINISTIC_ENV, "") not in ("", "0")
+
+
+@contextmanager
+def deterministic_solvers(enabled: bool = True):
+    """``with deterministic_solvers(): ...`` — deterministic mode inside the block only."""
+    before = deterministic_solvers_enabled()
+    use_deterministic_solvers(enabled)
+    try:
+        yield
+    finally:
+        use_deterministic_solvers(before)
+
+
+def wall_guard(time_limit: float) -> float:
+    """The wall-clock limit (seconds) of a solve given ``time_limit``: the limit itself, or in
+    deterministic mode the safety guard (the work limit decides instead)."""
+    if deterministic_solvers_enabled():
+        return WALL_SAFETY_FACTOR * float(time_limit) + 10.0
+    return float(time_limit)
+
+
+_CLOCK_STOPS = [0]
+
+
+def note_clock_stop() -> None:
+    """Record that a wall-clock limit ended a solve or a search (its answer depends on timing)."""
+    _CLOCK_STOPS[0] += 1
+
+
+def clock_stops() -> int:
+    """How many solves and searches of this process a wall-clock limit has ended so far; a result is
+    reproducible given its seed when this count did not grow while it was computed."""
+    return _CLOCK_STOPS[0]
+
+
+@contextmanager
+def reproducibility_record():
+    """``with reproducibility_record() as rec: ...`` — on exit ``rec`` holds ``deterministic`` (the mode
+    was on) and ``reproducible`` (no wall-clock limit ended a solve or search inside the block, so the
+    same call with the same seed gives the same answer)."""
+    rec: dict = {}
+    before = clock_stops()
+    try:
+        yield rec
+    finally:
+        rec.update(deterministic=deterministic_solvers_enabled(), reproducible=clock_stops() == before)
+
+
+def run_generations(algo, generations: int | None, time_limit: float) -> int:
+    """Step an initialised pymoo ``algo`` until its termination, ``generations`` steps (None: no cap) or
+    ``time_limit`` seconds of wall clock — the last not in deterministic mode, where the generation
+    count alone stops it. Returns the number of generations run."""
+    import numpy as np
+
+    wall = float("inf") if deterministic_solvers_enabled() else float(time_limit)
+    t0 = time.perf_counter()
+    gen = 0
+    with np.errstate(invalid="ignore"):  # SBX on genes at the bounds yields NaNs that pymoo repairs
+        while algo.has_next() and (generations is None or gen < generations):
+            if time.perf_counter() - t0 >= wall:
+                note_clock_stop()
+                break
+            algo.next()
+            gen += 1
+    return gen
 
 
 @dataclass
@@ -20,6 +114,7 @@ class RawOutcome:
     solver: str
     values: object = None  # solver-specific handle to read the solution
     prepare_s: float = 0.0  # time spent turning the model into solver input (e.g. Pyomo's compiler)
+    reproducible: bool = True  # False: a wall-clock limit stopped the solve (its answer depends on timing)
 
 
 def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict | None = None) -> RawOutcome:
@@ -30,18 +125,26 @@ def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict
     prm = solver.parameters
     for name, value in (params or {}).items():
         setattr(prm, name, value)
-    prm.max_time_in_seconds = float(time_limit)
-    prm.num_workers = max(1, int(threads))
+    deterministic = deterministic_solvers_enabled()
+    prm.max_time_in_seconds = wall_guard(time_limit)
+    prm.num_workers = 1 if deterministic else max(1, int(threads))
+    if deterministic:
+        prm.max_deterministic_time = float(time_limit)
     prm.random_seed = int(seed)
     t0 = time.perf_counter()
     status = solver.Solve(model)
     dt = time.perf_counter() - t0
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    finished = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    stopped_by_work = deterministic and solver.WallTime() < prm.max_time_in_seconds * 0.99
+    if not (finished or stopped_by_work):
+        note_clock_stop()
     return RawOutcome(found=found, proven_optimal=status == cp_model.OPTIMAL,
                       proven_infeasible=status == cp_model.INFEASIBLE,
                       objective=solver.ObjectiveValue() if found else None,
                       bound=solver.BestObjectiveBound() if status != cp_model.INFEASIBLE else None,
-                      wall_time_s=dt, solver=f"cp-sat {_version('ortools')}", values=solver)
+                      wall_time_s=dt, solver=f"cp-sat {_version('ortools')}", values=solver,
+                      reproducible=finished or stopped_by_work)
 
 
 def complete_cpsat_hint(model, *, time_limit: float = 10.0, threads: int = 1) -> bool:
@@ -58,10 +161,15 @@ def complete_cpsat_hint(model, *, time_limit: float = 10.0, threads: int = 1) ->
     for v, val in zip(list(hint.vars), list(hint.values)):
         probe.Add(probe.GetIntVarFromProtoIndex(v) == val)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.num_workers = max(1, int(threads))
+    solver.parameters.max_time_in_seconds = wall_guard(time_limit)
+    solver.parameters.num_workers = 1 if deterministic_solvers_enabled() else max(1, int(threads))
+    if deterministic_solvers_enabled():
+        solver.parameters.max_deterministic_time = float(time_limit)
     solver.parameters.stop_after_first_solution = True
-    if solver.Solve(probe) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    status = solver.Solve(probe)
+    if status == cp_model.UNKNOWN and solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.99:
+        note_clock_stop()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
     values = list(solver.ResponseProto().solution)
     model.ClearHints()
@@ -140,8 +248,12 @@ def run_highs_lp(lp, *, time_limit: float, threads: int, seed: int, warm_start=N
     t0 = time.perf_counter()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
-    _set_highs_threads(h, threads)
+    deterministic = deterministic_solvers_enabled()
+    wall = wall_guard(max(time_limit, 0.1))
+    h.setOptionValue("time_limit", wall)
+    _set_highs_threads(h, 1 if deterministic else threads)
+    if deterministic:
+        h.setOptionValue("mip_max_nodes", max(1, int(HIGHS_NODES_PER_SECOND * max(time_limit, 0.1))))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
@@ -164,9 +276,13 @@ def run_highs_lp(lp, *, time_limit: float, threads: int, seed: int, warm_start=N
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
         if optimal and bound is None:
             bound = float(info.objective_function_value)
+    stopped_by_clock = status == highspy.HighsModelStatus.kTimeLimit
+    if stopped_by_clock:
+        note_clock_stop()
     return RawOutcome(found=found, proven_optimal=optimal, proven_infeasible=infeasible,
                       objective=float(info.objective_function_value) if found else None, bound=bound,
-                      wall_time_s=dt, solver=f"highs {_version('highspy')}", values=values)
+                      wall_time_s=dt, solver=f"highs {_version('highspy')}", values=values,
+                      reproducible=not stopped_by_clock)
 
 
 def _version(dist: str) -> str:

@@ -8,13 +8,12 @@ Deterministic for a given seed (generation-count stop; the time limit only cuts 
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from edgedse.analysis.evaluator import evaluate_schedule
 from edgedse.models.problems import ScheduleProblem
 from edgedse.models.solutions import Schedule
+from edgedse.solvers.backends import run_generations
 from edgedse.solvers.heuristics import cp_misf, heft, list_schedule, min_energy_mapping
 
 
@@ -67,12 +66,7 @@ def nsga2(problem: ScheduleProblem, *, seed: int = 0, generations: int = 100, po
     algo = NSGA2(pop_size=population, sampling=init, crossover=SBX(prob=0.9, eta=15),
                  mutation=PM(eta=20), eliminate_duplicates=True)
     algo.setup(Mapping(), seed=seed, verbose=False)
-    t0 = time.perf_counter()
-    gen = 0
-    with np.errstate(invalid="ignore"):  # SBX on genes at the bounds yields NaNs that pymoo repairs
-        while algo.has_next() and gen < generations and time.perf_counter() - t0 < time_limit:
-            algo.next()
-            gen += 1
+    run_generations(algo, generations, time_limit)
     res = algo.result()
     front: dict[tuple[int, float], Schedule] = {}
     X = np.atleast_2d(res.X)

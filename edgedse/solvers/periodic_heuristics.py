@@ -9,12 +9,12 @@ prefix of the period circle (which never wraps and never fails, as every load is
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.models.periodic import BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem, PeriodicSchedule
+from edgedse.solvers.backends import run_generations
 
 
 def mapping_min_period(problem: PeriodicProblem, mapping: Mapping) -> int:
@@ -197,12 +197,7 @@ def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, 
     algo = GA(pop_size=population, sampling=init, crossover=SBX(prob=0.9, eta=15), mutation=PM(eta=20),
               eliminate_duplicates=True)
     algo.setup(Search(), termination=("n_gen", generations), seed=seed, verbose=False)
-    t0 = time.perf_counter()
-    gen = 0
-    with np.errstate(invalid="ignore"):
-        while algo.has_next() and gen < generations and time.perf_counter() - t0 < time_limit:
-            algo.next()
-            gen += 1
+    run_generations(algo, generations, time_limit)
     best = np.atleast_2d(algo.result().X)[0]
     return pack(p, decode(p, best))
 

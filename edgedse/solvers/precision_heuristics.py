@@ -4,13 +4,13 @@ Both work on *units*: a tie group, or a single untied layer (tied layers move to
 """
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import numpy as np
 
 from edgedse.errors import InfeasibleError
 from edgedse.models.precision import PrecisionProblem
+from edgedse.solvers.backends import run_generations
 
 
 def units(p: PrecisionProblem) -> list[tuple[int, ...]]:
@@ -163,9 +163,7 @@ def nsga2_star(p: PrecisionProblem, minimize: str, budgets: dict[str, float], *,
                  crossover=SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
                  mutation=PM(eta=20, vtype=float, repair=RoundingRepair()), eliminate_duplicates=distinct)
     algo.setup(Search(), termination=("n_gen", generations), seed=seed, verbose=False)
-    t0 = time.perf_counter()
-    while algo.has_next() and time.perf_counter() - t0 < time_limit:
-        algo.next()
+    run_generations(algo, None, time_limit)
     pop = algo.pop
     X = np.round(pop.get("X")).astype(int)
     F = pop.get("F")
