@@ -129,3 +129,29 @@ def test_cli_flag_reports_a_reproducible_answer():
     res = CliRunner().invoke(app, ["schedule", str(VGG), "--objective", "period", "--method", "list", "--json"])
     doc = json.loads(res.output)  # the flag is per invocation of the CLI process; here still set
     assert doc["details"]["deterministic"] is True and doc["details"]["reproducible"] is True
+
+
+def test_time_budget_splits_by_granted_limits_in_deterministic_mode():
+    import time
+
+    with api.deterministic_solvers():
+        budget = backends.TimeBudget(10.0)
+        assert budget.grant(4.0) == 4.0
+        time.sleep(0.05)
+        assert budget.left() == 6.0  # the wall clock plays no part
+    budget = backends.TimeBudget(10.0)
+    budget.grant(4.0)
+    time.sleep(0.05)
+    assert 9.0 < budget.left() < 9.96  # by the wall clock
+
+
+def test_pipelined_solve_repeats_in_deterministic_mode():
+    """Stage 1, the relaxation and the latency stage share one budget split by granted limits, not by the
+    clock; the latency is not proven in 2 s, and the answer (mapping, starts, bounds) is the same twice."""
+    with api.deterministic_solvers():
+        runs = [api.schedule_periodic(VGG, method="cpsat", time_limit=2.0, threads=2, seed=0)[1] for _ in range(2)]
+    a, b = runs
+    assert a.details["deterministic"] and a.details["reproducible"] and b.details["reproducible"]
+    assert a.solution == b.solution and a.bound == b.bound
+    assert a.details["latency_bound"] == b.details["latency_bound"]
+    assert a.metrics.latency > a.details["latency_bound"]  # the latency stage was stopped by its limit

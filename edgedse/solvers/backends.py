@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 DETERMINISTIC_ENV = "EDGEDSE_DETERMINISTIC"
-HIGHS_NODES_PER_SECOND = 1000    # HiGHS branch-and-bound nodes granted per second of time limit (measured: 30–2,000/s)
+HIGHS_NODES_PER_SECOND = 1000    # HiGHS nodes granted per second of time limit (measured: 30–2,000 nodes/s)
 WALL_SAFETY_FACTOR = 5.0         # deterministic mode: wall-clock guard = factor · time limit + 10 s
 
 
@@ -55,6 +55,24 @@ def wall_guard(time_limit: float) -> float:
     if deterministic_solvers_enabled():
         return WALL_SAFETY_FACTOR * float(time_limit) + 10.0
     return float(time_limit)
+
+
+class TimeBudget:
+    """A time limit (seconds) shared by consecutive solves. :meth:`left` is what remains: by the wall
+    clock, or in deterministic mode by the limits granted so far, so that the split is the same on every
+    run."""
+
+    def __init__(self, total: float):
+        self.total, self.granted, self._t0 = float(total), 0.0, time.perf_counter()
+
+    def grant(self, seconds: float) -> float:
+        """Hand ``seconds`` of the budget to one solve; returns them."""
+        self.granted += seconds
+        return seconds
+
+    def left(self, floor: float = 1.0) -> float:
+        used = self.granted if deterministic_solvers_enabled() else time.perf_counter() - self._t0
+        return max(self.total - used, floor)
 
 
 _CLOCK_STOPS = [0]
@@ -214,7 +232,8 @@ def run_highs(model, *, time_limit: float, threads: int, seed: int, warm_start: 
     warm = None
     if warm_start:
         warm = [float(warm_start.get(v, v.value if v.value is not None else 0.0)) for v in cols]
-    out = run_highs_lp(lp, time_limit=time_limit - (time.perf_counter() - t0), threads=threads, seed=seed,
+    left = time_limit if deterministic_solvers_enabled() else time_limit - (time.perf_counter() - t0)
+    out = run_highs_lp(lp, time_limit=left, threads=threads, seed=seed,
                        warm_start=warm)
     out.wall_time_s = time.perf_counter() - t0
     out.prepare_s = prepare_s

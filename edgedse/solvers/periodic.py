@@ -20,6 +20,7 @@ from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.errors import InputError
 from edgedse.models.periodic import Mapping, PeriodicProblem, PeriodicSchedule
 from edgedse.models.solutions import SolveResult, Status, Termination
+from edgedse.solvers.backends import TimeBudget
 from edgedse.solvers.periodic_heuristics import genetic, greedy_mapping, mapping_min_period, pack
 
 PERIOD_METHODS = ("cpsat", "milp", "list", "ga")
@@ -128,8 +129,10 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
     else:
         hint = greedy if (period_cap is None or mapping_min_period(p, greedy) <= period_cap) and energy_cap is None \
             else None
+        budget = TimeBudget(time_limit)
         mapping, b1, raw1 = _stage1(p, method, objective, period_cap=period_cap, energy_cap=energy_cap, hint=hint,
-                                    time_limit=time_limit * (0.5 if latency else 1.0), threads=threads, seed=seed)
+                                    time_limit=budget.grant(time_limit * (0.5 if latency else 1.0)), threads=threads,
+                                    seed=seed)
         details["stage1_s"] = raw1.wall_time_s
         details["solver"] = raw1.solver
         if b1 is not None:
@@ -147,11 +150,11 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
         sch = pack(p, mapping)
         if latency:
             e_cap = evaluate_periodic(p, sch).energy_j if objective == "energy" else None
-            left = max(time_limit - (time.perf_counter() - t0), 1.0)
-            relaxed, _ = relaxed_latency_bound(p, "latency", period_max=sch.period, energy_cap=e_cap,
-                                               time_limit=min(RELAXATION_SHARE * left, RELAXATION_MAX_S),
-                                               threads=threads, seed=seed)
-            left = max(time_limit - (time.perf_counter() - t0), 1.0)
+            relaxed, _ = relaxed_latency_bound(
+                p, "latency", period_max=sch.period, energy_cap=e_cap,
+                time_limit=budget.grant(min(RELAXATION_SHARE * budget.left(), RELAXATION_MAX_S)), threads=threads,
+                seed=seed)
+            left = budget.left()
             how = method if latency_method == "same" else latency_method
             # the period objective keeps the period found: fixing P there makes the latency model far stronger;
             # CP-SAT's bound then holds for P ≤ the period found only if that period is proven minimal
