@@ -4,6 +4,7 @@ bound (at the period found: the layer-span relaxation or CP-SAT, see ``solve_per
 Instances: VGG16 on NEURAghe (the ALOHA D3 §6 case; AOW's anchor ratio 136/181 = 0.75) and ResNet-18
 on mpsoc4. Usage: python benchmarks/throughput.py [--time-limit 60] [--methods cpsat,milp,list,ga]
 [--fronts --front-time-limit 30]  (adds the period × energy and period × latency fronts of both instances)
+[--deterministic]  (time limits become work limits: the same table on every run, see edgedse.solvers.backends)
 """
 from __future__ import annotations
 
@@ -27,7 +28,12 @@ def main() -> None:
     ap.add_argument("--methods", default="cpsat,milp,list,ga")
     ap.add_argument("--fronts", action="store_true")
     ap.add_argument("--front-time-limit", type=float, default=30.0)  # ResNet-18 energy solves need ~20 s
+    ap.add_argument("--deterministic", action="store_true")
     args = ap.parse_args()
+    if args.deterministic:
+        from edgedse.solvers.backends import use_deterministic_solvers
+
+        use_deterministic_solvers(True)
     print(f"time limit {args.time_limit} s (stage 1 gets half when latency is optimized), 2 threads; times in ms")
     print(f"{'instance':<16} {'method':<6} {'status':<9} {'baseline':>9} {'period':>9} {'ratio':>6} {'bound':>9} "
           f"{'gap':>7} {'latency':>9} {'L bound':>9} {'period s':>9} {'total s':>8}")
