@@ -135,6 +135,15 @@ class RawOutcome:
     reproducible: bool = True  # False: a wall-clock limit stopped the solve (its answer depends on timing)
 
 
+def _set_cpsat_limits(prm, time_limit: float, threads: int) -> None:
+    """Time limit and workers of CP-SAT parameters ``prm``: wall clock and ``threads`` workers, or in
+    deterministic mode one worker with a deterministic-time limit under the wall-clock guard."""
+    prm.max_time_in_seconds = wall_guard(time_limit)
+    prm.num_workers = 1 if deterministic_solvers_enabled() else max(1, int(threads))
+    if deterministic_solvers_enabled():
+        prm.max_deterministic_time = float(time_limit)
+
+
 def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict | None = None) -> RawOutcome:
     """``params`` sets further CP-SAT parameters by name (e.g. ``linearization_level``)."""
     from ortools.sat.python import cp_model
@@ -144,10 +153,7 @@ def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict
     for name, value in (params or {}).items():
         setattr(prm, name, value)
     deterministic = deterministic_solvers_enabled()
-    prm.max_time_in_seconds = wall_guard(time_limit)
-    prm.num_workers = 1 if deterministic else max(1, int(threads))
-    if deterministic:
-        prm.max_deterministic_time = float(time_limit)
+    _set_cpsat_limits(prm, time_limit, threads)
     prm.random_seed = int(seed)
     t0 = time.perf_counter()
     status = solver.Solve(model)
@@ -179,10 +185,7 @@ def complete_cpsat_hint(model, *, time_limit: float = 10.0, threads: int = 1) ->
     for v, val in zip(list(hint.vars), list(hint.values)):
         probe.Add(probe.GetIntVarFromProtoIndex(v) == val)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = wall_guard(time_limit)
-    solver.parameters.num_workers = 1 if deterministic_solvers_enabled() else max(1, int(threads))
-    if deterministic_solvers_enabled():
-        solver.parameters.max_deterministic_time = float(time_limit)
+    _set_cpsat_limits(solver.parameters, time_limit, threads)
     solver.parameters.stop_after_first_solution = True
     status = solver.Solve(probe)
     if status == cp_model.UNKNOWN and solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.99:
@@ -268,11 +271,11 @@ def run_highs_lp(lp, *, time_limit: float, threads: int, seed: int, warm_start=N
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     deterministic = deterministic_solvers_enabled()
-    wall = wall_guard(max(time_limit, 0.1))
-    h.setOptionValue("time_limit", wall)
+    limit = max(time_limit, 0.1)
+    h.setOptionValue("time_limit", wall_guard(limit))
     _set_highs_threads(h, 1 if deterministic else threads)
     if deterministic:
-        h.setOptionValue("mip_max_nodes", max(1, int(HIGHS_NODES_PER_SECOND * max(time_limit, 0.1))))
+        h.setOptionValue("mip_max_nodes", max(1, int(HIGHS_NODES_PER_SECOND * limit)))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
