@@ -181,12 +181,22 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
     ``makespan-energy``: one inference of a schedule instance (any format; unit-less benchmarks stay in
     their time units); ``period-energy`` and
     ``period-latency``: the pipelined mapping of a YAML instance (``method`` solves the period stage;
-    the latency model is CP-SAT, bounded by the layer-span relaxation)."""
-    from edgedse.analysis import pareto
+    the latency model is CP-SAT, bounded by the layer-span relaxation). Every point also carries
+    ``deterministic`` and ``reproducible``, the front's :func:`reproducibility_record`."""
     from edgedse.errors import InputError
 
     if axes not in PARETO_AXES:
         raise InputError("--axes", axes, "is not a front", f"use one of {', '.join(PARETO_AXES)}")
+    with reproducibility_record() as rec:
+        points = _front_points(path, axes, pes=pes, method=method, time_limit=time_limit, seed=seed, threads=threads,
+                               max_points=max_points)
+    return [q | rec for q in points]
+
+
+def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, max_points) -> list[dict]:
+    """The points of :func:`pareto_front`, before its reproducibility keys."""
+    from edgedse.analysis import pareto
+
     if axes == "makespan-energy":
         problem = load_problem(path, pes)
         pts = pareto.makespan_energy_front(problem, "cpsat" if method == "cpsat" else "milp", time_limit=time_limit,
@@ -257,21 +267,23 @@ def precision(model: str, arch: str | Path, *, minimize: str = "energy", budgets
         return precision_report(study, result) | rec
     x = "memory" if minimize == "loss" else minimize
     others = {k: v for k, v in budgets.items() if k not in (x, "loss")}
-    if method in ("milp", "cpsat"):
-        points = precision_front(p, method, x, "loss", others, **solve_keys)
-    elif method == "nsga2":
-        import time
-
-        from edgedse.solvers.precision_heuristics import nsga2_star
-
-        t0 = time.perf_counter()
-        front = nsga2_star(p, x, others, seed=solve_keys.get("seed", 0), time_limit=solve_keys.get("time_limit", 60))
-        dt = time.perf_counter() - t0
-        points = [SolveResult(Status.FEASIBLE, Termination.HEURISTIC, "nsga2", evaluate_precision(p, c, others)[x],
-                              None, dt, c, p.metrics(c), {"minimize": x}) for c in front]
-    else:
+    if method not in ("milp", "cpsat", "nsga2"):
         raise InputError("--method", method, "has no Pareto front", "use milp, cpsat or nsga2 with --pareto")
-    return [precision_report(study, r) for r in sorted(points, key=lambda r: r.metrics[x])]
+    with reproducibility_record() as rec:
+        if method == "nsga2":
+            import time
+
+            from edgedse.solvers.precision_heuristics import nsga2_star
+
+            t0 = time.perf_counter()
+            front = nsga2_star(p, x, others, seed=solve_keys.get("seed", 0),
+                               time_limit=solve_keys.get("time_limit", 60))
+            dt = time.perf_counter() - t0
+            points = [SolveResult(Status.FEASIBLE, Termination.HEURISTIC, "nsga2", evaluate_precision(p, c, others)[x],
+                                  None, dt, c, p.metrics(c), {"minimize": x}) for c in front]
+        else:
+            points = precision_front(p, method, x, "loss", others, **solve_keys)
+    return [precision_report(study, r) | rec for r in sorted(points, key=lambda r: r.metrics[x])]
 
 
 def load_fusion_problem(model: str | Path, arch: str | Path, *, buffer_kib: float | None = None, bits: int = 16,

@@ -378,11 +378,14 @@ def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makes
     if as_json:
         _print_json(points)
         return
-    t = Table(title=f"{instance.name}: {axes} front")
-    for key in points[0] if points else []:
+    record = ("deterministic", "reproducible")  # the same for every point: the table's caption
+    caption = ", ".join(f"{k}: {points[0][k]}" for k in record) if points else None
+    t = Table(title=f"{instance.name}: {axes} front", caption=caption)
+    columns = [k for k in (points[0] if points else []) if k not in record]
+    for key in columns:
         t.add_column(key)
     for q in points:
-        t.add_row(*(f"{v:.6g}" if isinstance(v, float) else str(v) for v in q.values()))
+        t.add_row(*(f"{q[k]:.6g}" if isinstance(q[k], float) else str(q[k]) for k in columns))
     Console().print(t)
 
 

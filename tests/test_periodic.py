@@ -252,8 +252,11 @@ def test_cli_pareto_json_and_bad_axes():
     assert out.exit_code == 0, out.output
     pts = json.loads(out.output)
     assert pts and all(q["certified"] for q in pts)
+    assert all(q["reproducible"] is True for q in pts)  # every solve finished: no clock stop
     assert [q["makespan"] for q in pts] == sorted(q["makespan"] for q in pts)
     assert [q["energy_j"] for q in pts] == sorted((q["energy_j"] for q in pts), reverse=True)
+    table = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "makespan-energy", "--time-limit", "60"])
+    assert table.exit_code == 0 and "reproducible: True" in " ".join(table.output.split())  # the caption
     bad = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-area"])
     assert bad.exit_code != 0 and "period-area" in bad.output and "period-latency" in bad.output
 

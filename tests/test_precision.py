@@ -232,6 +232,7 @@ def test_cli_precision_json(digits, monkeypatch):
                                      "--method", "milp", "--pareto", "--json"])
     pts = json.loads(front.output)
     assert len(pts) > 3 and all(q["certified"] for q in pts)
+    assert all(q["reproducible"] is True and "deterministic" in q for q in pts)
 
 
 def test_unknown_tie_and_onnx_residual_ties():
