@@ -131,7 +131,8 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     ``P_min`` comes from stage 1 (``period_method``). For each ``ε = factor · P_min`` (increasing):
     (1) ``L* = min L s.t. P ≤ ε``, then (2) ``P* = min P s.t. L ≤ L*`` (the clean-up that makes the point
     non-dominated). Each solve pairs the exact CP-SAT model
-    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free) with the
+    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free; in (1) half the
+    time, the neighbourhoods of :mod:`edgedse.solvers.periodic_lns` the other half) with the
     layer-span relaxation (:mod:`edgedse.formulations.latency_bound_milp`, HiGHS), which gives the proven
     bound — CP-SAT's own is weak — and a mapping whose packed schedule, with the previous point's and the
     previous ε's relaxed mapping packed at this ε, starts CP-SAT. A point is ``certified`` when both solves
@@ -139,7 +140,9 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     ``latency_bound`` the largest bound of (1) over the ε's at or above the point's period (each bounds
     every schedule with P ≤ ε, hence with P ≤ the point's period). The walk stops once
     ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further."""
-    from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    from edgedse.solvers.periodic import LNS_SHARE, relaxed_latency_bound, solve_periodic
+    from edgedse.solvers.periodic_lns import improve_latency
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
@@ -161,10 +164,15 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         sch, met, cp_bound = start, start_met, None
         if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
             sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
-                                                period_min=p_floor, latency_min=l_lo or 0, **kw)
+                                                period_min=p_floor, latency_min=l_lo or 0,
+                                                **(kw | {"time_limit": time_limit * (1 - LNS_SHARE)}))
             if sch is None or met.latency > start_met.latency:
                 sch, met = start, start_met
         bounds_at.append((eps, max(b for b in (l_lo, cp_bound, 0) if b is not None)))
+        if met.latency > bounds_at[-1][1]:  # the neighbourhoods of periodic_lns, at the period found
+            sch = improve_latency(problem, sch, time_limit=time_limit * LNS_SHARE, seed=seed, threads=threads,
+                                  latency_min=bounds_at[-1][1])
+            met = evaluate_periodic(problem, sch)
         p_lo = p_min
         if factor != factors[0]:
             p_relaxed, relaxed = relaxed_latency_bound(problem, "period", latency_cap=met.latency, **kw)

@@ -3,7 +3,9 @@
 Methods: ``cpsat`` / ``milp`` solve stage 1 (minimum period, or minimum energy under a period cap) to
 proven optimality, then stage 2 (minimum latency at that period: CP-SAT with modes, mapping and wrap-around free by
 default — with P fixed at the period found for the period objective, P ≤ the period found under the energy
-cap for the energy objective — or the MILP at fixed modes); both start from the greedy mapping.
+cap for the energy objective — given half of the time left after the relaxation, then the head and tail
+neighbourhoods of :mod:`edgedse.solvers.periodic_lns` the other half; or the MILP at fixed modes); both start
+from the greedy mapping.
 ``list`` is the greedy min-max-load mapping packed by :func:`pack`; ``ga`` the GA.
 The result's ``objective`` is the evaluated period (ticks) or energy (J); ``details`` carry the latency,
 the baseline period and the resource and cycle bounds, and ``latency_bound`` (ticks): a proven lower bound
@@ -22,11 +24,13 @@ from edgedse.models.periodic import Mapping, PeriodicProblem, PeriodicSchedule
 from edgedse.models.solutions import SolveResult, Status, Termination
 from edgedse.solvers.backends import TimeBudget
 from edgedse.solvers.periodic_heuristics import genetic, greedy_mapping, mapping_min_period, pack
+from edgedse.solvers.periodic_lns import improve_latency
 
 PERIOD_METHODS = ("cpsat", "milp", "list", "ga")
 PERIOD_OBJECTIVES = ("period", "energy")
 RELAXATION_SHARE = 0.25   # of the latency stage's time, given to the layer-span relaxation (the latency bound)
 RELAXATION_MAX_S = 30.0   # seconds, at most
+LNS_SHARE = 0.5           # of the latency stage's time left after the relaxation, given to periodic_lns
 
 
 def counts_to_mapping(modes, counts) -> Mapping:
@@ -160,15 +164,22 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
             # CP-SAT's bound then holds for P ≤ the period found only if that period is proven minimal
             floor = sch.period if objective == "period" else None
             period_proven = objective == "period" and bound is not None and bound >= sch.period
+            lns = how == "cpsat"  # CP-SAT on the whole model first, then the neighbourhoods of periodic_lns
             s2, lat_bound, raw2 = _stage2(p, how, mapping.modes, sch.period, hint=sch, energy_cap=e_cap,
-                                          time_limit=left, threads=threads, seed=seed, period_floor=floor,
-                                          latency_min=relaxed or 0)
+                                          time_limit=budget.grant(left * (1 - LNS_SHARE) if lns else left),
+                                          threads=threads, seed=seed, period_floor=floor, latency_min=relaxed or 0)
             details["stage2_s"] = raw2.wall_time_s
             proven_bounds = [b for b in (relaxed, lat_bound if floor is None or period_proven else None)
                              if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None
             if s2 is not None and _better_or_equal(p, s2, sch, objective):
                 sch = s2
+            l_min = details["latency_bound"] or 0
+            if lns and evaluate_periodic(p, sch).latency > l_min and budget.left(floor=0.0) >= 1.0:
+                t_lns = time.perf_counter()
+                sch = improve_latency(p, sch, time_limit=budget.left(floor=0.0), seed=seed, threads=threads,
+                                      latency_min=l_min, energy_cap=e_cap)
+                details["lns_s"] = time.perf_counter() - t_lns
     met = evaluate_periodic(p, sch)
     if details.get("latency_bound") is not None:
         if details["latency_bound"] > met.latency:

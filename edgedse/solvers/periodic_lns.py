@@ -1,0 +1,97 @@
+"""Large-neighbourhood search on the latency of a periodic schedule at its period.
+
+At the minimum period every PE's circle is (nearly) full, and the exact latency model
+(:mod:`edgedse.formulations.period_latency_cpsat`) improves a start slowly: each firing competes for every
+free arc of its PE. A *head* neighbourhood frees the layers whose first firing starts in the first
+``fraction`` of the iteration (their modes, PEs and starts), and keeps every other firing where it is (mode,
+PE and start in ticks); a *tail* neighbourhood frees the layers starting in the last ``fraction``. Freeing
+the head lets the iteration start later, freeing the tail lets it end sooner; each is a much smaller CP-SAT
+model than the whole, often solved to optimality in seconds. Neighbourhoods come in the order of ``FRACTIONS``, head and
+tail in turn, and a sweep repeats while it improves. A candidate is kept only when the evaluator confirms a
+shorter latency at the same period.
+
+Measured (the latency stage at the minimum period, from the MILP's stage-1 mapping, 40 s in all): CP-SAT
+alone reaches 873.90 ms on VGG16 and 463.03 ms on ResNet-18; 20 s of CP-SAT then 20 s of neighbourhoods
+(10 s each, 60 % first) reach 665.49 ms and 325.14 ms. Neighbourhoods of 30 s taken from 40 % up reach
+1,011.83 ms and 430.79 ms: a mid-sized head is where the gain is. Deterministic for a seed: the
+neighbourhoods come in a fixed order and the time is split by the limits granted
+(:class:`~edgedse.solvers.backends.TimeBudget`).
+"""
+from __future__ import annotations
+
+from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule, firings_in_start_order
+
+FRACTIONS = (0.6, 0.8, 0.4)   # of the iteration's latency, freed at the head and at the tail, in this order
+
+
+def improve_latency(problem: PeriodicProblem, schedule: PeriodicSchedule, *, time_limit: float,
+                    solve_limit: float = 10.0, fractions=FRACTIONS, seed: int = 0, threads: int = 2,
+                    latency_min: int = 0, energy_cap: float | None = None) -> PeriodicSchedule:
+    """A valid schedule with ``schedule``'s period and a latency at most ``schedule``'s (see module
+    docstring). ``time_limit``: seconds in all; ``solve_limit``: seconds per neighbourhood; ``latency_min``: a
+    proven latency bound (ticks) — meeting it ends the search; ``energy_cap`` (J per iteration): with it, a
+    candidate must also use no more energy than ``schedule``."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+    from edgedse.solvers.backends import TimeBudget
+
+    budget = TimeBudget(time_limit)
+    start = evaluate_periodic(problem, schedule)
+    best, best_latency = schedule, start.latency
+    improved = True
+    while improved:
+        improved = False
+        for fraction in fractions:
+            for side in ("head", "tail"):
+                if best_latency <= latency_min or budget.left(floor=0.0) < 0.5:
+                    return best
+                free = free_layers(problem, best, side, fraction)
+                limit = budget.grant(min(solve_limit, budget.left(floor=0.0)))
+                cand = _solve_neighbourhood(problem, best, free, time_limit=limit, seed=seed, threads=threads,
+                                            latency_min=latency_min, energy_cap=energy_cap)
+                if cand is None:
+                    continue
+                met = evaluate_periodic(problem, cand)
+                energy_ok = energy_cap is None or met.energy_j <= start.energy_j * (1 + 1e-9)
+                if met.latency < best_latency and met.period <= best.period and energy_ok:
+                    best, best_latency, improved = cand, met.latency, True
+    return best
+
+
+def free_layers(problem: PeriodicProblem, sch: PeriodicSchedule, side: str, fraction: float) -> set[int]:
+    """The layers a neighbourhood frees: those whose first firing starts in the first (``head``) or last
+    (``tail``) ``fraction`` of the iteration's span ``[first start, first start + latency]``."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+
+    first = min(f.start for f in sch.firings)
+    latency = evaluate_periodic(problem, sch).latency
+    layer_start: dict[int, int] = {}
+    for f in sch.firings:
+        layer_start[f.layer] = min(layer_start.get(f.layer, f.start), f.start)
+    if side == "head":
+        return {l for l, s in layer_start.items() if s < first + fraction * latency}
+    return {l for l, s in layer_start.items() if s >= first + (1 - fraction) * latency}
+
+
+def _solve_neighbourhood(problem, sch: PeriodicSchedule, free: set[int], *, time_limit, seed, threads, latency_min,
+                         energy_cap=None):
+    """The latency model at ``sch``'s period with every layer outside ``free`` fixed to ``sch`` (mode, and each
+    firing's PE and start); its best schedule, or None."""
+    from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
+    from edgedse.solvers.backends import run_cpsat
+
+    P = sch.period
+    built = build_latency_model(problem, period_max=P, period_min=P, hint=sch, latency_min=latency_min,
+                                energy_cap=energy_cap)
+    m = built.model
+    shift = (min(f.start for f in sch.firings) // P) * P  # the model's window 0, as its hint
+    pos = firings_in_start_order(sch)
+    for (l, a), lit in built.z.items():
+        if l not in free:
+            m.Add(lit == int(sch.modes[l] == a))
+    for i, (l, a, f) in enumerate(built.items):
+        if l not in free and a == sch.modes[l]:
+            fire = pos[l, f]
+            m.Add(built.assign[i, fire.pe] == 1)
+            m.Add(built.start[i] == fire.start - shift)
+    raw = run_cpsat(m, time_limit=time_limit, threads=threads, seed=seed)
+    return read_latency_model(problem, built, raw.values) if raw.found else None
