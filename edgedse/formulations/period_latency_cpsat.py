@@ -52,6 +52,9 @@ class LatencyModel:
     z: dict                # (layer, mode) -> literal
     period: object
     latency: object
+    residue: list          # r_i = s_i mod P
+    window: list           # per item: its window literals, or one integer window (fixed period)
+    pes_of: dict           # item -> [(PE, literal)]
 
 
 def _serial_latency(p: PeriodicProblem) -> int:
@@ -211,12 +214,10 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
                      for (i, k), x in assign.items())
         m.Add(energy <= int(energy_cap * scale + 0.5 * _max_firings(p) + 1e-6))
     m.Minimize(L if objective == "latency" else P)
+    built = LatencyModel(m, items, start, assign, z, P, L, resid, windows, pes_of)
     if hint is not None:
-        _add_hint(m, hint, items, start, resid, windows, pes_of, z, P)
-        from edgedse.solvers.backends import complete_cpsat_hint
-
-        complete_cpsat_hint(m)
-    return LatencyModel(m, items, start, assign, z, P, L)
+        add_hint(built, hint)
+    return built
 
 
 def _least_span(md, p_hi: int) -> int:
@@ -236,8 +237,18 @@ def hint_latency(p: PeriodicProblem, hint) -> int:
     return evaluate_periodic(p, hint).latency
 
 
+def add_hint(built: LatencyModel, hint) -> None:
+    """Hint a valid schedule, shifted by whole periods so its first start lies in window 0, and complete
+    the hint (:func:`~edgedse.solvers.backends.complete_cpsat_hint`). Add constraints first: the
+    completion then solves the constrained model."""
+    from edgedse.solvers.backends import complete_cpsat_hint
+
+    b = built
+    _add_hint(b.model, hint, b.items, b.start, b.residue, b.window, b.pes_of, b.z, b.period)
+    complete_cpsat_hint(b.model)
+
+
 def _add_hint(m, hint, items, start, resid, windows, pes_of, z, P) -> None:
-    """Hint a valid schedule, shifted by whole periods so its first start lies in window 0."""
     first = min(f.start for f in hint.firings)
     shift = (first // hint.period) * hint.period
     pos = firings_in_start_order(hint)

@@ -10,12 +10,13 @@ model than the whole, often solved to optimality in seconds. Neighbourhoods come
 tail in turn, and a sweep repeats while it improves. A candidate is kept only when the evaluator confirms a
 shorter latency at the same period.
 
-Measured (the latency stage at the minimum period, from the MILP's stage-1 mapping, 40 s in all): CP-SAT
-alone reaches 873.90 ms on VGG16 and 463.03 ms on ResNet-18; 20 s of CP-SAT then 20 s of neighbourhoods
-(10 s each, 60 % first) reach 665.49 ms and 325.14 ms. Neighbourhoods of 30 s taken from 40 % up reach
-1,011.83 ms and 430.79 ms: a mid-sized head is where the gain is. Deterministic for a seed: the
-neighbourhoods come in a fixed order and the time is split by the limits granted
-(:class:`~edgedse.solvers.backends.TimeBudget`).
+Measured (the latency stage at the minimum period, from the MILP's stage-1 mapping, 40 s in all, seeds 0–2;
+CP-SAT's two workers make single runs vary by ±30 %): CP-SAT alone reaches 954.57 ms on VGG16 and 458.32 ms
+on ResNet-18 on average; 20 s of CP-SAT, then 20 s of neighbourhoods (10 s each, 60 % first) reach 946.67 ms
+and 409.10 ms. With more time the neighbourhoods gain more: from a 786.77 ms VGG16 schedule (CP-SAT, 300 s),
+head 60 % (20 s) gave 613.59 ms, then tail 80 % and head 80 % (30 s each) 565.93 ms; CP-SAT on the whole
+model had stalled. Deterministic for a seed: the neighbourhoods come in a fixed order and the time is split
+by the limits granted (:class:`~edgedse.solvers.backends.TimeBudget`).
 """
 from __future__ import annotations
 
@@ -57,13 +58,17 @@ def improve_latency(problem: PeriodicProblem, schedule: PeriodicSchedule, *, tim
     return best
 
 
+def _latency(problem, sch: PeriodicSchedule) -> int:
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+
+    return evaluate_periodic(problem, sch).latency
+
+
 def free_layers(problem: PeriodicProblem, sch: PeriodicSchedule, side: str, fraction: float) -> set[int]:
     """The layers a neighbourhood frees: those whose first firing starts in the first (``head``) or last
     (``tail``) ``fraction`` of the iteration's span ``[first start, first start + latency]``."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
-
     first = min(f.start for f in sch.firings)
-    latency = evaluate_periodic(problem, sch).latency
+    latency = _latency(problem, sch)
     layer_start: dict[int, int] = {}
     for f in sch.firings:
         layer_start[f.layer] = min(layer_start.get(f.layer, f.start), f.start)
@@ -76,12 +81,12 @@ def _solve_neighbourhood(problem, sch: PeriodicSchedule, free: set[int], *, time
                          energy_cap=None):
     """The latency model at ``sch``'s period with every layer outside ``free`` fixed to ``sch`` (mode, and each
     firing's PE and start); its best schedule, or None."""
-    from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
+    from edgedse.formulations.period_latency_cpsat import add_hint, build_latency_model, read_latency_model
     from edgedse.solvers.backends import run_cpsat
 
     P = sch.period
-    built = build_latency_model(problem, period_max=P, period_min=P, hint=sch, latency_min=latency_min,
-                                energy_cap=energy_cap)
+    built = build_latency_model(problem, period_max=P, period_min=P, latency_min=latency_min, energy_cap=energy_cap,
+                                latency_cap=_latency(problem, sch))
     m = built.model
     shift = (min(f.start for f in sch.firings) // P) * P  # the model's window 0, as its hint
     pos = firings_in_start_order(sch)
@@ -93,5 +98,6 @@ def _solve_neighbourhood(problem, sch: PeriodicSchedule, free: set[int], *, time
             fire = pos[l, f]
             m.Add(built.assign[i, fire.pe] == 1)
             m.Add(built.start[i] == fire.start - shift)
+    add_hint(built, sch)  # after the fixings: completing the hint then solves the small model
     raw = run_cpsat(m, time_limit=time_limit, threads=threads, seed=seed)
     return read_latency_model(problem, built, raw.values) if raw.found else None
