@@ -130,7 +130,7 @@ mapping, packed, also starts CP-SAT. With 10 % slack on the period the relaxatio
 that latency is proven; at the minimum period the PEs are full, the folded schedule must tile each PE's
 circle exactly, and the bound (≈ 2 periods) stays far below what is found. There the period is fixed
 (P_min is proven), and the CP-SAT model gives each firing one integer window (`s = P·w + r`) instead of
-window literals, which finds far shorter latencies in the same time; half of each cap's time then goes to a
+window literals, which finds far shorter latencies in the same time; half of that cap's time then goes to a
 neighbourhood search (`edgedse.solvers.periodic_lns`: the first or last layers of the iteration freed, the
 rest kept in place), which shortens those latencies further. Between the two, 5 % more period
 (1.05 · P_min) already buys a far shorter latency: this is the front's steep part. Its start is the previous

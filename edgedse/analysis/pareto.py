@@ -131,8 +131,9 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     ``P_min`` comes from stage 1 (``period_method``). For each ``ε = factor · P_min`` (increasing):
     (1) ``L* = min L s.t. P ≤ ε``, then (2) ``P* = min P s.t. L ≤ L*`` (the clean-up that makes the point
     non-dominated). Each solve pairs the exact CP-SAT model
-    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free; in (1) half the
-    time, the neighbourhoods of :mod:`edgedse.solvers.periodic_lns` the other half) with the
+    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free; at a proven
+    ``ε = P_min``, (1) gets half the time and the neighbourhoods of :mod:`edgedse.solvers.periodic_lns` the
+    other half — above P_min the PEs have slack and CP-SAT keeps all of it) with the
     layer-span relaxation (:mod:`edgedse.formulations.latency_bound_milp`, HiGHS), which gives the proven
     bound — CP-SAT's own is weak — and a mapping whose packed schedule, with the previous point's and the
     previous ε's relaxed mapping packed at this ε, starts CP-SAT. A point is ``certified`` when both solves
@@ -162,14 +163,16 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
                                              key=lambda q: (q.latency, q.period))
         previous_relaxed = relaxed
         sch, met, cp_bound = start, start_met, None
+        # at a proven P_min the period is fixed and every PE full: half the time goes to periodic_lns there
+        lns = factor == factors[0] and p_floor is not None
         if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
             sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
                                                 period_min=p_floor, latency_min=l_lo or 0,
-                                                **(kw | {"time_limit": time_limit * (1 - LNS_SHARE)}))
+                                                **(kw | {"time_limit": time_limit * (1 - LNS_SHARE * lns)}))
             if sch is None or met.latency > start_met.latency:
                 sch, met = start, start_met
         bounds_at.append((eps, max(b for b in (l_lo, cp_bound, 0) if b is not None)))
-        if met.latency > bounds_at[-1][1]:  # the neighbourhoods of periodic_lns, at the period found
+        if lns and met.latency > bounds_at[-1][1]:
             sch = improve_latency(problem, sch, time_limit=time_limit * LNS_SHARE, seed=seed, threads=threads,
                                   latency_min=bounds_at[-1][1])
             met = evaluate_periodic(problem, sch)
