@@ -26,20 +26,22 @@ def test_free_layers_by_hand():
     starting at or after 275.4, tail 70 % at or after 91.8."""
     p = tiny(0)
     sch = PeriodicSchedule((0, 0, 0), (Firing(0, 0, 0, 0), Firing(1, 0, 0, 100), Firing(2, 0, 0, 300)), period=1000)
-    assert int(p.layers[2].modes[0].time[0]) == 6 and evaluate_periodic(p, sch).latency == 306
-    assert free_layers(p, sch, "head", 0.1) == {0}
-    assert free_layers(p, sch, "head", 0.5) == {0, 1}
-    assert free_layers(p, sch, "head", 1.0) == {0, 1, 2}
-    assert free_layers(p, sch, "tail", 0.1) == {2}
-    assert free_layers(p, sch, "tail", 0.5) == {2}
-    assert free_layers(p, sch, "tail", 0.7) == {1, 2}
+    lat = evaluate_periodic(p, sch).latency
+    assert int(p.layers[2].modes[0].time[0]) == 6 and lat == 306
+    assert free_layers(sch, lat, "head", 0.1) == {0}
+    assert free_layers(sch, lat, "head", 0.5) == {0, 1}
+    assert free_layers(sch, lat, "head", 1.0) == {0, 1, 2}
+    assert free_layers(sch, lat, "tail", 0.1) == {2}
+    assert free_layers(sch, lat, "tail", 0.5) == {2}
+    assert free_layers(sch, lat, "tail", 0.7) == {1, 2}
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_layers_outside_the_neighbourhood_keep_pe_and_start(seed):
     p = tiny(seed)
     sch = solve_periodic(p, "milp", latency=False).solution
-    cand = _solve_neighbourhood(p, sch, {2}, time_limit=10, seed=0, threads=2, latency_min=0)
+    lat = evaluate_periodic(p, sch).latency
+    cand = _solve_neighbourhood(p, sch, lat, {2}, time_limit=10, seed=0, threads=2, latency_min=0)
     assert cand is not None and cand.period == sch.period
     shift = (min(f.start for f in sch.firings) // sch.period) * sch.period
     kept = lambda s, d=0: sorted((f.layer, f.pe, f.start - d) for f in s.firings if f.layer != 2)  # noqa: E731

@@ -165,10 +165,11 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         sch, met, cp_bound = start, start_met, None
         # at a proven P_min the period is fixed and every PE full: half the time goes to periodic_lns there
         lns = factor == factors[0] and p_floor is not None
+        cp_limit = time_limit * (1 - LNS_SHARE) if lns else time_limit
         if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
             sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
                                                 period_min=p_floor, latency_min=l_lo or 0,
-                                                **(kw | {"time_limit": time_limit * (1 - LNS_SHARE * lns)}))
+                                                **(kw | {"time_limit": cp_limit}))
             if sch is None or met.latency > start_met.latency:
                 sch, met = start, start_met
         bounds_at.append((eps, max(b for b in (l_lo, cp_bound, 0) if b is not None)))

@@ -243,32 +243,46 @@ def add_hint(built: LatencyModel, hint) -> None:
     completion then solves the constrained model."""
     from edgedse.solvers.backends import complete_cpsat_hint
 
-    b = built
-    _add_hint(b.model, hint, b.items, b.start, b.residue, b.window, b.pes_of, b.z, b.period)
-    complete_cpsat_hint(b.model)
-
-
-def _add_hint(m, hint, items, start, resid, windows, pes_of, z, P) -> None:
-    first = min(f.start for f in hint.firings)
-    shift = (first // hint.period) * hint.period
-    pos = firings_in_start_order(hint)
-    m.AddHint(P, hint.period)
-    for (l, a), v in z.items():
+    m, P = built.model, hint.period
+    m.AddHint(built.period, P)
+    for (l, a), v in built.z.items():
         m.AddHint(v, int(hint.modes[l] == a))
-    for i, (l, a, f) in enumerate(items):
-        if hint.modes[l] != a:
-            continue
-        fire = pos[l, f]
-        s = fire.start - shift
-        m.AddHint(start[i], s)
-        m.AddHint(resid[i], s % hint.period)
-        if isinstance(windows[i], list):
-            for w, b in enumerate(windows[i]):
-                m.AddHint(b, int(w == s // hint.period))
+    for i, fire, s in _placed_items(built, hint):
+        m.AddHint(built.start[i], s)
+        m.AddHint(built.residue[i], s % P)
+        if isinstance(built.window[i], list):
+            for w, b in enumerate(built.window[i]):
+                m.AddHint(b, int(w == s // P))
         else:  # the window index itself (fixed period)
-            m.AddHint(windows[i], s // hint.period)
-        for k, x in pes_of[i]:
+            m.AddHint(built.window[i], s // P)
+        for k, x in built.pes_of[i]:
             m.AddHint(x, int(k == fire.pe))
+    complete_cpsat_hint(m)
+
+
+def fix_layers(built: LatencyModel, schedule, layers) -> None:
+    """Constrain every layer in ``layers`` to ``schedule``: its mode, and each firing's PE and start (in the
+    model's time, shifted as :func:`add_hint` shifts)."""
+    m = built.model
+    for (l, a), lit in built.z.items():
+        if l in layers:
+            m.Add(lit == int(schedule.modes[l] == a))
+    for i, fire, s in _placed_items(built, schedule):
+        if fire.layer in layers:
+            m.Add(built.assign[i, fire.pe] == 1)
+            m.Add(built.start[i] == s)
+
+
+def _placed_items(built: LatencyModel, schedule):
+    """``(item, firing, start)`` for each model item of ``schedule``'s modes: the firing placed on it (a layer's
+    firings in start order, as the symmetry breaking orders items) and its start shifted by whole periods so
+    that the schedule's first start lies in window 0."""
+    shift = (min(f.start for f in schedule.firings) // schedule.period) * schedule.period
+    pos = firings_in_start_order(schedule)
+    for i, (l, a, f) in enumerate(built.items):
+        if schedule.modes[l] == a:
+            fire = pos[l, f]
+            yield i, fire, fire.start - shift
 
 
 def read_latency_model(problem: PeriodicProblem, built: LatencyModel, solver):

@@ -20,7 +20,7 @@ by the limits granted (:class:`~edgedse.solvers.backends.TimeBudget`).
 """
 from __future__ import annotations
 
-from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule, firings_in_start_order
+from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule
 
 FRACTIONS = (0.6, 0.8, 0.4)   # of the iteration's latency, freed at the head and at the tail, in this order
 
@@ -45,10 +45,10 @@ def improve_latency(problem: PeriodicProblem, schedule: PeriodicSchedule, *, tim
             for side in ("head", "tail"):
                 if best_latency <= latency_min or budget.left(floor=0.0) < 0.5:
                     return best
-                free = free_layers(problem, best, side, fraction)
+                free = free_layers(best, best_latency, side, fraction)
                 limit = budget.grant(min(solve_limit, budget.left(floor=0.0)))
-                cand = _solve_neighbourhood(problem, best, free, time_limit=limit, seed=seed, threads=threads,
-                                            latency_min=latency_min, energy_cap=energy_cap)
+                cand = _solve_neighbourhood(problem, best, best_latency, free, time_limit=limit, seed=seed,
+                                            threads=threads, latency_min=latency_min, energy_cap=energy_cap)
                 if cand is None:
                     continue
                 met = evaluate_periodic(problem, cand)
@@ -58,17 +58,10 @@ def improve_latency(problem: PeriodicProblem, schedule: PeriodicSchedule, *, tim
     return best
 
 
-def _latency(problem, sch: PeriodicSchedule) -> int:
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
-
-    return evaluate_periodic(problem, sch).latency
-
-
-def free_layers(problem: PeriodicProblem, sch: PeriodicSchedule, side: str, fraction: float) -> set[int]:
+def free_layers(sch: PeriodicSchedule, latency: int, side: str, fraction: float) -> set[int]:
     """The layers a neighbourhood frees: those whose first firing starts in the first (``head``) or last
-    (``tail``) ``fraction`` of the iteration's span ``[first start, first start + latency]``."""
+    (``tail``) ``fraction`` of the iteration's span ``[first start, first start + latency]`` (ticks)."""
     first = min(f.start for f in sch.firings)
-    latency = _latency(problem, sch)
     layer_start: dict[int, int] = {}
     for f in sch.firings:
         layer_start[f.layer] = min(layer_start.get(f.layer, f.start), f.start)
@@ -77,27 +70,17 @@ def free_layers(problem: PeriodicProblem, sch: PeriodicSchedule, side: str, frac
     return {l for l, s in layer_start.items() if s >= first + (1 - fraction) * latency}
 
 
-def _solve_neighbourhood(problem, sch: PeriodicSchedule, free: set[int], *, time_limit, seed, threads, latency_min,
-                         energy_cap=None):
-    """The latency model at ``sch``'s period with every layer outside ``free`` fixed to ``sch`` (mode, and each
-    firing's PE and start); its best schedule, or None."""
-    from edgedse.formulations.period_latency_cpsat import add_hint, build_latency_model, read_latency_model
+def _solve_neighbourhood(problem, sch: PeriodicSchedule, latency: int, free: set[int], *, time_limit, seed, threads,
+                         latency_min, energy_cap=None):
+    """The latency model at ``sch``'s period, its latency capped at ``sch``'s ``latency`` (ticks), with every
+    layer outside ``free`` fixed to ``sch``; its best schedule, or None."""
+    from edgedse.formulations.period_latency_cpsat import add_hint, build_latency_model, fix_layers, read_latency_model
     from edgedse.solvers.backends import run_cpsat
 
     P = sch.period
     built = build_latency_model(problem, period_max=P, period_min=P, latency_min=latency_min, energy_cap=energy_cap,
-                                latency_cap=_latency(problem, sch))
-    m = built.model
-    shift = (min(f.start for f in sch.firings) // P) * P  # the model's window 0, as its hint
-    pos = firings_in_start_order(sch)
-    for (l, a), lit in built.z.items():
-        if l not in free:
-            m.Add(lit == int(sch.modes[l] == a))
-    for i, (l, a, f) in enumerate(built.items):
-        if l not in free and a == sch.modes[l]:
-            fire = pos[l, f]
-            m.Add(built.assign[i, fire.pe] == 1)
-            m.Add(built.start[i] == fire.start - shift)
+                                latency_cap=latency)
+    fix_layers(built, sch, set(range(problem.n_layers)) - free)
     add_hint(built, sch)  # after the fixings: completing the hint then solves the small model
-    raw = run_cpsat(m, time_limit=time_limit, threads=threads, seed=seed)
+    raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
     return read_latency_model(problem, built, raw.values) if raw.found else None
