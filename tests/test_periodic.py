@@ -277,7 +277,7 @@ def test_earliest_gap_wraps_past_the_period_boundary():
 def test_latency_relaxation_bounds_the_exact_optimum(seed):
     """The layer-span relaxation never exceeds the exact CP-SAT optimum (proven on these tiny chains):
     min latency under a period cap, and min period under a latency cap."""
-    from edgedse.analysis.pareto import _latency_solve
+    from edgedse.solvers.periodic_latency import solve_latency_model
     from edgedse.solvers.periodic import relaxed_latency_bound
 
     p = tiny(seed)
@@ -285,12 +285,12 @@ def test_latency_relaxation_bounds_the_exact_optimum(seed):
     kw = dict(time_limit=20, seed=0, threads=2)
     for eps in (p_min, p_min + 3, 2 * p_min):
         bound, mapping = relaxed_latency_bound(p, "latency", period_max=eps, **kw)
-        sch, met, cp_bound = _latency_solve(p, "latency", hint=pack(p, mapping, eps), period_max=eps, **kw)
+        sch, met, cp_bound, _ = solve_latency_model(p, "latency", hint=pack(p, mapping, eps), period_max=eps, **kw)
         assert met.latency == cp_bound, "CP-SAT proves tiny instances"
         assert 0 < bound <= met.latency
         assert met.period <= eps
         p_bound, _ = relaxed_latency_bound(p, "period", latency_cap=met.latency, **kw)
-        tight, tight_met, p_cp = _latency_solve(p, "period", hint=sch, latency_cap=met.latency, **kw)
+        tight, tight_met, p_cp, _ = solve_latency_model(p, "period", hint=sch, latency_cap=met.latency, **kw)
         assert tight_met.period == p_cp and p_min <= p_bound <= tight_met.period
 
 
@@ -325,14 +325,14 @@ def test_resnet18_period_energy_front_point_is_certified():
 def test_fixed_period_latency_model_agrees_with_the_free_period_model(seed):
     """At P = P_min the latency model uses one integer window per firing instead of window literals; both
     prove the same least latency (P_min by brute force, so P ≤ P_min forces P = P_min)."""
-    from edgedse.analysis.pareto import _latency_solve
+    from edgedse.solvers.periodic_latency import solve_latency_model
 
     p = tiny(seed)
     p_min = brute_force_period(p)[0]
     start = solve_periodic(p, "milp", latency=False).solution
     kw = dict(hint=start, period_max=p_min, time_limit=20, seed=0, threads=2)
-    free_sch, free, free_bound = _latency_solve(p, "latency", **kw)
-    fixed_sch, fixed, fixed_bound = _latency_solve(p, "latency", period_min=p_min, **kw)
+    free_sch, free, free_bound, _ = solve_latency_model(p, "latency", **kw)
+    fixed_sch, fixed, fixed_bound, _ = solve_latency_model(p, "latency", period_min=p_min, **kw)
     assert free.latency == free_bound == fixed.latency == fixed_bound
     assert fixed.period == p_min and fixed_sch.period == p_min
 
@@ -342,15 +342,15 @@ def test_reported_latency_bound_holds_for_every_mode_choice(seed):
     """``latency_bound`` bounds the latency of every schedule at the period found — not only of the latency
     stage's own model (the MILP's fixes stage 1's modes): it never exceeds the exact least latency at P_min,
     and ``latency_proven`` says whether the latency meets it."""
-    from edgedse.analysis.pareto import _latency_solve
+    from edgedse.solvers.periodic_latency import solve_latency_model
 
     p = tiny(seed)
     p_min = brute_force_period(p)[0]
     for how in ("cpsat", "same"):
         r = solve_periodic(p, "milp", "period", latency_method=how, time_limit=20)
         assert r.objective == p_min
-        _, exact, exact_bound = _latency_solve(p, "latency", hint=r.solution, period_max=p_min, period_min=p_min,
-                                               time_limit=20, seed=0, threads=2)
+        _, exact, exact_bound, _ = solve_latency_model(p, "latency", hint=r.solution, period_max=p_min,
+                                                       period_min=p_min, time_limit=20, seed=0, threads=2)
         assert exact.latency == exact_bound, "CP-SAT proves tiny instances"
         bound = r.details["latency_bound"]
         assert 0 < bound <= exact.latency <= r.metrics.latency
@@ -364,7 +364,7 @@ def test_latency_bound_is_valid_when_the_period_is_not_proven(seed, monkeypatch)
     found, so CP-SAT's bound covers that P only; the reported bound must still hold for every P ≤ it."""
     from types import SimpleNamespace
 
-    from edgedse.analysis.pareto import _latency_solve
+    from edgedse.solvers.periodic_latency import solve_latency_model
     from edgedse.solvers import periodic
 
     p = tiny(seed)
@@ -375,8 +375,8 @@ def test_latency_bound_is_valid_when_the_period_is_not_proven(seed, monkeypatch)
     monkeypatch.setattr(periodic, "_stage1", lambda *a, **k: (worse, p_min, raw))
     r = solve_periodic(p, "cpsat", "period", time_limit=20)
     assert r.status == (Status.OPTIMAL if p1 == p_min else Status.FEASIBLE) and r.metrics.period <= p1
-    _, exact, exact_bound = _latency_solve(p, "latency", hint=r.solution, period_max=p1, time_limit=20, seed=0,
-                                           threads=2)
+    _, exact, exact_bound, _ = solve_latency_model(p, "latency", hint=r.solution, period_max=p1, time_limit=20,
+                                                   seed=0, threads=2)
     assert exact.latency == exact_bound, "CP-SAT proves tiny instances"
     assert 0 < r.details["latency_bound"] <= exact.latency <= r.metrics.latency
     assert r.details["latency_proven"] == (r.metrics.latency == r.details["latency_bound"])

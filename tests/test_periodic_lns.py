@@ -71,3 +71,50 @@ def test_improve_latency_never_worsens_and_stops_at_the_bound():
     assert improve_latency(p, sch, time_limit=10, latency_min=lat) is sch  # the bound is met: nothing to do
     out = improve_latency(p, sch, time_limit=10)
     assert evaluate_periodic(p, out).latency <= lat and out.period == sch.period
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_latency_stage_reaches_the_exact_least_latency_from_a_delayed_start(seed):
+    """The latency stage (CP-SAT, then the neighbourhoods) at the fixed minimum period, started from a schedule
+    whose sink is three periods late, returns the least latency CP-SAT proves for the instance, at the same
+    period; its CP-SAT bound never exceeds it."""
+    from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
+
+    p = tiny(seed)
+    p_min = brute_force_period(p)[0]
+    sch = solve_periodic(p, "milp", latency=False).solution
+    late = _delayed(sch, 2, 3)
+    _, exact, exact_bound, _ = solve_latency_model(p, "latency", hint=sch, period_max=p_min, period_min=p_min,
+                                                   time_limit=20, seed=0, threads=2)
+    assert exact.latency == exact_bound, "CP-SAT proves tiny instances"
+    stage = latency_stage(p, late, period_max=p_min, period_min=p_min, time_limit=20)
+    assert stage.metrics == evaluate_periodic(p, stage.schedule)
+    assert stage.metrics.period == p_min and stage.metrics.latency == exact.latency
+    assert stage.cp_bound is not None and stage.cp_bound <= exact.latency
+
+
+def test_latency_stage_returns_a_start_that_meets_the_bound_untouched():
+    from edgedse.solvers.periodic_latency import latency_stage
+
+    p = tiny(1)
+    sch = solve_periodic(p, "milp", latency=False).solution
+    lat = evaluate_periodic(p, sch).latency
+    stage = latency_stage(p, sch, period_max=sch.period, period_min=sch.period, latency_min=lat, time_limit=10)
+    assert stage.schedule is sch and stage.cp_bound is None and stage.cp_s == 0.0 and stage.search_s == 0.0
+
+
+def test_latency_stage_keeps_a_candidate_only_if_no_worse():
+    """(latency, period) must not grow; under an energy cap the energy must not exceed the start's."""
+    from edgedse.analysis.periodic_evaluator import PeriodicMetrics
+    from edgedse.solvers.periodic_latency import _no_worse
+
+    def met(latency, period, energy):
+        return PeriodicMetrics(period, latency, energy, (0,), 0.0, 1, period)
+
+    start = met(100, 50, 2.0)
+    assert _no_worse(met(90, 60, 3.0), start, start, None)       # shorter at a larger period under P ≤ ε
+    assert _no_worse(met(100, 50, 2.0), start, start, 2.0)       # equal
+    assert not _no_worse(met(100, 51, 2.0), start, start, None)  # same latency, larger period
+    assert not _no_worse(met(101, 40, 2.0), start, start, None)  # longer
+    assert not _no_worse(met(90, 50, 2.1), start, start, 2.0)    # shorter, but more energy under a cap
+    assert _no_worse(met(90, 50, 2.1), start, start, None)

@@ -89,22 +89,6 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
     return sorted(points, key=lambda p: p.period)
 
 
-def _latency_solve(problem, objective: str, *, hint, time_limit: float, seed: int, threads: int, **caps):
-    """One solve of the mode-free latency model: (schedule, its evaluated metrics, CP-SAT's bound); the
-    schedule and metrics are None when nothing was found. The evaluator rejects an invalid schedule."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
-    from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
-    from edgedse.solvers.backends import run_cpsat
-
-    built = build_latency_model(problem, objective=objective, hint=hint, **caps)
-    raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
-    bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
-    if not raw.found:
-        return None, None, bound
-    sch = read_latency_model(problem, built, raw.values)
-    return sch, evaluate_periodic(problem, sch), bound
-
-
 def _packed_if_better(problem, mappings, period, sch, met, key):
     """``(schedule, metrics)``: the best under ``key`` of ``(sch, met)`` and each of the relaxations'
     ``mappings`` (None entries skipped) packed at ``period`` (None: the least period it allows)."""
@@ -141,9 +125,8 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     ``latency_bound`` the largest bound of (1) over the ε's at or above the point's period (each bounds
     every schedule with P ≤ ε, hence with P ≤ the point's period). The walk stops once
     ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
-    from edgedse.solvers.periodic import LNS_SHARE, relaxed_latency_bound, solve_periodic
-    from edgedse.solvers.periodic_lns import improve_latency
+    from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
+    from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
@@ -162,21 +145,11 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         start, start_met = _packed_if_better(problem, (relaxed, previous_relaxed), eps, previous, previous_met,
                                              key=lambda q: (q.latency, q.period))
         previous_relaxed = relaxed
-        sch, met, cp_bound = start, start_met, None
         # at a proven P_min the period is fixed and every PE full: half the time goes to periodic_lns there
-        lns = factor == factors[0] and p_floor is not None
-        cp_limit = time_limit * (1 - LNS_SHARE) if lns else time_limit
-        if l_lo is None or start_met.latency > l_lo:  # else the start already meets the bound
-            sch, met, cp_bound = _latency_solve(problem, "latency", hint=start, period_max=eps,
-                                                period_min=p_floor, latency_min=l_lo or 0,
-                                                **(kw | {"time_limit": cp_limit}))
-            if sch is None or met.latency > start_met.latency:
-                sch, met = start, start_met
-        bounds_at.append((eps, max(b for b in (l_lo, cp_bound, 0) if b is not None)))
-        if lns and met.latency > bounds_at[-1][1]:
-            sch = improve_latency(problem, sch, time_limit=time_limit * LNS_SHARE, seed=seed, threads=threads,
-                                  latency_min=bounds_at[-1][1])
-            met = evaluate_periodic(problem, sch)
+        stage = latency_stage(problem, start, period_max=eps, period_min=p_floor, latency_min=l_lo or 0,
+                              search=factor == factors[0] and p_floor is not None, **kw)
+        sch, met = stage.schedule, stage.metrics
+        bounds_at.append((eps, max(b for b in (l_lo, stage.cp_bound, 0) if b is not None)))
         p_lo = p_min
         if factor != factors[0]:
             p_relaxed, relaxed = relaxed_latency_bound(problem, "period", latency_cap=met.latency, **kw)
@@ -186,8 +159,8 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
                                          key=lambda q: (q.latency > cap, q.period))
         p_cp = None
         if met.period > p_lo:
-            tight, tight_met, p_cp = _latency_solve(problem, "period", hint=sch, latency_cap=met.latency,
-                                                    period_min=p_lo, **kw)
+            tight, tight_met, p_cp, _ = solve_latency_model(problem, "period", hint=sch, latency_cap=met.latency,
+                                                            period_min=p_lo, **kw)
             if tight is not None and tight_met.period <= met.period:
                 sch, met = tight, tight_met
         p_bound = max(p_lo, p_cp or 0)

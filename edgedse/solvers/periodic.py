@@ -24,13 +24,12 @@ from edgedse.models.periodic import Mapping, PeriodicProblem, PeriodicSchedule
 from edgedse.models.solutions import SolveResult, Status, Termination
 from edgedse.solvers.backends import TimeBudget
 from edgedse.solvers.periodic_heuristics import genetic, greedy_mapping, mapping_min_period, pack
-from edgedse.solvers.periodic_lns import improve_latency
+from edgedse.solvers.periodic_latency import latency_stage
 
 PERIOD_METHODS = ("cpsat", "milp", "list", "ga")
 PERIOD_OBJECTIVES = ("period", "energy")
 RELAXATION_SHARE = 0.25   # of the latency stage's time, given to the layer-span relaxation (the latency bound)
 RELAXATION_MAX_S = 30.0   # seconds, at most
-LNS_SHARE = 0.5           # of the latency stage's time left after the relaxation, given to periodic_lns
 
 
 def counts_to_mapping(modes, counts) -> Mapping:
@@ -65,32 +64,16 @@ def _stage1(problem, method, objective, *, period_cap, energy_cap, hint: Mapping
     return mapping, bound, raw
 
 
-def _stage2(problem, method, modes, period, *, hint: PeriodicSchedule, energy_cap, time_limit, threads, seed,
-            period_floor: int | None = None, latency_min: int = 0):
-    """(schedule or None, latency bound or None, raw) of the latency stage. CP-SAT: ``period_floor ≤ P ≤ period``
-    with modes, mapping and wrap-around free (and energy ≤ ``energy_cap``); ``period_floor = period``
-    fixes P, which the model exploits (its bound then holds for P ≤ period only if no smaller period
-    exists); ``latency_min`` is a latency bound proven elsewhere (ticks). MILP: at fixed period and
-    ``modes``; no bound (HiGHS's holds for those modes only, not for the problem)."""
-    if method == "cpsat":
-        from edgedse.formulations import period_latency_cpsat as f
-        from edgedse.solvers.backends import run_cpsat
+def _stage2_milp(problem, modes, period, *, hint: PeriodicSchedule, time_limit, threads, seed):
+    """(schedule or None, raw) of the MILP latency stage: big-M model at the fixed period and ``modes``. It
+    reports no latency bound (HiGHS's holds for those modes only, not for the problem)."""
+    from edgedse.formulations import period_milp as f
+    from edgedse.solvers.backends import run_highs
 
-        built = f.build_latency_model(problem, period_max=period, period_min=period_floor, energy_cap=energy_cap,
-                                      hint=hint, latency_min=latency_min)
-        raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
-        sch = f.read_latency_model(problem, built, raw.values) if raw.found else None
-    else:
-        from edgedse.formulations import period_milp as f
-        from edgedse.solvers.backends import run_highs
-
-        model = f.build_stage2(problem, modes, period)
-        raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed,
-                        warm_start=f.stage2_warm_start(model, problem, hint))
-        sch = f.read_stage2(problem, model, modes, period, raw.values) if raw.found else None
-        return sch, None, raw
-    bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
-    return sch, bound, raw
+    model = f.build_stage2(problem, modes, period)
+    raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed,
+                    warm_start=f.stage2_warm_start(model, problem, hint))
+    return (f.read_stage2(problem, model, modes, period, raw.values) if raw.found else None), raw
 
 
 def _better_or_equal(p, new: PeriodicSchedule, old: PeriodicSchedule, objective: str) -> bool:
@@ -164,22 +147,22 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
             # CP-SAT's bound then holds for P ≤ the period found only if that period is proven minimal
             floor = sch.period if objective == "period" else None
             period_proven = objective == "period" and bound is not None and bound >= sch.period
-            lns = how == "cpsat"  # CP-SAT on the whole model first, then the neighbourhoods of periodic_lns
-            s2, lat_bound, raw2 = _stage2(p, how, mapping.modes, sch.period, hint=sch, energy_cap=e_cap,
-                                          time_limit=budget.grant(left * (1 - LNS_SHARE) if lns else left),
-                                          threads=threads, seed=seed, period_floor=floor, latency_min=relaxed or 0)
-            details["stage2_s"] = raw2.wall_time_s
-            proven_bounds = [b for b in (relaxed, lat_bound if floor is None or period_proven else None)
+            cp_bound = None
+            if how == "cpsat":  # CP-SAT on the whole model, then the neighbourhoods of periodic_lns
+                stage = latency_stage(p, sch, period_max=sch.period, period_min=floor, latency_min=relaxed or 0,
+                                      energy_cap=e_cap, time_limit=budget.grant(left), seed=seed, threads=threads,
+                                      cp_bound_counts=floor is None or period_proven)
+                details["stage2_s"], details["lns_s"] = stage.cp_s, stage.search_s
+                sch, cp_bound = stage.schedule, stage.cp_bound
+            else:
+                s2, raw2 = _stage2_milp(p, mapping.modes, sch.period, hint=sch, time_limit=budget.grant(left),
+                                        threads=threads, seed=seed)
+                details["stage2_s"] = raw2.wall_time_s
+                if s2 is not None and _better_or_equal(p, s2, sch, objective):
+                    sch = s2
+            proven_bounds = [b for b in (relaxed, cp_bound if floor is None or period_proven else None)
                              if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None
-            if s2 is not None and _better_or_equal(p, s2, sch, objective):
-                sch = s2
-            l_min = details["latency_bound"] or 0
-            if lns and evaluate_periodic(p, sch).latency > l_min and budget.left(floor=0.0) >= 1.0:
-                t_lns = time.perf_counter()
-                sch = improve_latency(p, sch, time_limit=budget.left(floor=0.0), seed=seed, threads=threads,
-                                      latency_min=l_min, energy_cap=e_cap)
-                details["lns_s"] = time.perf_counter() - t_lns
     met = evaluate_periodic(p, sch)
     if details.get("latency_bound") is not None:
         if details["latency_bound"] > met.latency:

@@ -1,0 +1,93 @@
+"""The latency stage of pipelined mapping: the least latency of one iteration at (or under) a period.
+
+:func:`solve_latency_model` is one CP-SAT solve of the exact model
+(:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free) with its answer
+evaluated. :func:`latency_stage` is what :func:`~edgedse.solvers.periodic.solve_periodic` and the
+period × latency front (:func:`~edgedse.analysis.pareto.period_latency_front`) run at a period: CP-SAT on
+the whole model from a start schedule, with ``1 − LNS_SHARE`` of the time when the neighbourhood search is on,
+then the head/tail neighbourhoods of :mod:`edgedse.solvers.periodic_lns` with the rest while the latency
+is above the best proven bound. The search pays at a fixed, full period (the minimum period: every PE's circle
+is full and CP-SAT improves slowly); above it the PEs have slack and CP-SAT is better given all the time.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from edgedse.analysis.periodic_evaluator import PeriodicMetrics, evaluate_periodic
+from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule
+from edgedse.solvers.backends import TimeBudget
+from edgedse.solvers.periodic_lns import improve_latency
+
+LNS_SHARE = 0.5   # of the latency stage's time, given to the neighbourhood search when it is on
+
+
+def solve_latency_model(problem: PeriodicProblem, objective: str, *, hint, time_limit: float, seed: int,
+                        threads: int, **caps):
+    """One solve of the exact latency model (``objective`` ``latency`` or ``period``; ``caps`` are
+    :func:`~edgedse.formulations.period_latency_cpsat.build_latency_model`'s keywords): ``(schedule, its
+    evaluated metrics, CP-SAT's proven bound in ticks or None, CP-SAT's raw outcome)``; the schedule and metrics
+    are None when nothing was found. The evaluator rejects an invalid schedule."""
+    from edgedse.formulations.period_latency_cpsat import build_latency_model, read_latency_model
+    from edgedse.solvers.backends import run_cpsat
+
+    built = build_latency_model(problem, objective=objective, hint=hint, **caps)
+    raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
+    bound = None if raw.bound is None else math.ceil(raw.bound - 1e-6)
+    if not raw.found:
+        return None, None, bound, raw
+    sch = read_latency_model(problem, built, raw.values)
+    return sch, evaluate_periodic(problem, sch), bound, raw
+
+
+@dataclass(frozen=True)
+class LatencyStage:
+    schedule: PeriodicSchedule     # never worse than the start: latency, then period, at most the start's
+    metrics: PeriodicMetrics
+    cp_bound: int | None           # ticks: CP-SAT's bound on the latency (valid as the caller's model says)
+    cp_s: float                    # seconds CP-SAT ran
+    search_s: float                # seconds the neighbourhood search ran (0 when off or not needed)
+
+
+def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_max: int, time_limit: float,
+                  seed: int = 0, threads: int = 2, period_min: int | None = None, latency_min: int = 0,
+                  energy_cap: float | None = None, search: bool = True,
+                  cp_bound_counts: bool = True) -> LatencyStage:
+    """Minimize the latency at ``period_min ≤ P ≤ period_max`` (ticks; equal bounds fix P) from ``start``, a
+    valid schedule with period ≤ ``period_max`` (see module docstring). ``latency_min``: a latency bound
+    (ticks) proven elsewhere; ``cp_bound_counts``: whether CP-SAT's bound is proven for the caller's question
+    too (it holds for ``P ≤ period_max`` only if no period below ``period_min`` exists), so that the search
+    may stop at it. ``energy_cap`` (J per iteration): a candidate must also use no more energy than ``start``.
+    ``time_limit`` (seconds) is split as :class:`~edgedse.solvers.backends.TimeBudget` grants it, so the
+    split is the same on every run in deterministic mode."""
+    start_met = evaluate_periodic(problem, start)
+    if start_met.latency <= latency_min:  # the start meets a proven bound: nothing to gain
+        return LatencyStage(start, start_met, None, 0.0, 0.0)
+    budget = TimeBudget(time_limit)
+    best, best_met = start, start_met
+    cp_limit = budget.grant(time_limit * (1 - LNS_SHARE) if search else time_limit)
+    sch, met, cp_bound, raw = solve_latency_model(
+        problem, "latency", hint=start, period_max=period_max, period_min=period_min, energy_cap=energy_cap,
+        latency_min=latency_min, time_limit=cp_limit, seed=seed, threads=threads)
+    if sch is not None and _no_worse(met, best_met, start_met, energy_cap):
+        best, best_met = sch, met
+    proven = max(latency_min, cp_bound if cp_bound_counts and cp_bound is not None else 0)
+    search_s = 0.0
+    left = budget.left(floor=0.0)
+    if search and best_met.latency > proven and left >= 1.0:
+        t0 = time.perf_counter()
+        searched = improve_latency(problem, best, time_limit=budget.grant(left), seed=seed, threads=threads,
+                                   latency_min=proven, energy_cap=energy_cap)
+        search_s = time.perf_counter() - t0
+        if searched is not best:
+            best, best_met = searched, evaluate_periodic(problem, searched)
+    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s)
+
+
+def _no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
+              energy_cap: float | None) -> bool:
+    """A candidate replaces the incumbent when its (latency, period) is no larger and, under an energy cap, it
+    uses no more energy than the start (CP-SAT's energy terms are rounded by ±½ unit)."""
+    energy_ok = energy_cap is None or met.energy_j <= start.energy_j * (1 + 1e-9)
+    return (met.latency, met.period) <= (incumbent.latency, incumbent.period) and energy_ok
