@@ -183,7 +183,9 @@ def _periodic_table(problem, report: dict) -> None:
     console.print(f"[bold]{problem.name}[/]: {problem.n_layers} layers, {problem.m} PEs — method {report['method']}")
     gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
     console.print(f"status {report['status']} ({report['termination']}): period {report['period']} s "
-                  f"(bound {report['period_bound']} s, gap {gap}), latency {report['latency']} s, "
+                  f"(bound {report['period_bound']} s, gap {gap}; resource bound {report['resource_bound']} s, "
+                  f"cycle bound {report['cycle_bound']} s)")
+    console.print(f"latency {report['latency']} s ({_latency_bound_text(report)}), "
                   f"energy {report['energy_j']:.4g} J/frame, wall time {report['wall_time_s']:.2f} s")
     if report["baseline_period"]:
         console.print(f"baseline period {report['baseline_period']} s → ratio "
@@ -195,6 +197,16 @@ def _periodic_table(problem, report: dict) -> None:
         t.add_row(pe["name"], f"{pe['busy']:g}", f"{pe['utilization']:.1%}")
     t.add_row("bus", "", f"{report.get('bus_utilization', 0):.1%}")
     console.print(t)
+
+
+def _latency_bound_text(report: dict) -> str:
+    """``bound X s, proven`` / ``bound X s, gap Y`` / ``no bound (method)``: the latency's proven lower bound."""
+    bound, latency = report.get("latency_bound"), report.get("latency")
+    if bound is None or latency is None:
+        return f"method {report['method']} gives no latency bound"
+    if latency <= bound:
+        return f"bound {bound} s, proven"
+    return f"bound {bound} s, gap {(latency - bound) / latency:.2%}"
 
 
 def _schedule_table(problem, report: dict) -> None:

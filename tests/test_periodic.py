@@ -186,6 +186,20 @@ def test_cli_period_json(vgg):
     assert doc["period"] <= doc["baseline_period"]
     assert {"id", "pe", "start", "end", "aggregation"} <= set(doc["tasks"][0])
     assert len({t["id"] for t in doc["tasks"]}) == len(doc["tasks"])
+    table = CliRunner().invoke(app, ["schedule", str(VGG), "--objective", "period", "--method", "list"],
+                               env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert (f"resource bound {doc['resource_bound']} s, cycle bound {doc['cycle_bound']} s" in table.output
+            and "method list gives no latency bound" in table.output)
+
+
+def test_cli_latency_bound_text_by_hand():
+    from edgedse.cli import _latency_bound_text
+
+    assert _latency_bound_text({"latency": 0.4, "latency_bound": 0.4, "method": "cpsat"}) == "bound 0.4 s, proven"
+    assert _latency_bound_text({"latency": 0.4, "latency_bound": 0.3, "method": "milp"}) == "bound 0.3 s, gap 25.00%"
+    assert _latency_bound_text({"latency": 0.4, "latency_bound": None, "method": "ga"}) == \
+        "method ga gives no latency bound"
 
 
 def test_period_energy_front_matches_brute_force():
