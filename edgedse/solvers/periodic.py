@@ -147,11 +147,11 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
             # CP-SAT's bound then holds for P ≤ the period found only if that period is proven minimal
             floor = sch.period if objective == "period" else None
             period_proven = objective == "period" and bound is not None and bound >= sch.period
-            cp_bound = None
+            cp_bound, cp_bound_counts = None, floor is None or period_proven
             if how == "cpsat":  # CP-SAT on the whole model, then the neighbourhoods of periodic_lns
                 stage = latency_stage(p, sch, period_max=sch.period, period_min=floor, latency_min=relaxed or 0,
                                       energy_cap=e_cap, time_limit=budget.grant(left), seed=seed, threads=threads,
-                                      cp_bound_counts=floor is None or period_proven)
+                                      cp_bound_counts=cp_bound_counts)
                 details["stage2_s"], details["lns_s"] = stage.cp_s, stage.search_s
                 sch, cp_bound = stage.schedule, stage.cp_bound
             else:
@@ -160,8 +160,7 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
                 details["stage2_s"] = raw2.wall_time_s
                 if s2 is not None and _better_or_equal(p, s2, sch, objective):
                     sch = s2
-            proven_bounds = [b for b in (relaxed, cp_bound if floor is None or period_proven else None)
-                             if b is not None]
+            proven_bounds = [b for b in (relaxed, cp_bound if cp_bound_counts else None) if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None
     met = evaluate_periodic(p, sch)
     if details.get("latency_bound") is not None:
