@@ -200,7 +200,8 @@ def _periodic_table(problem, report: dict) -> None:
 
 
 def _latency_bound_text(report: dict) -> str:
-    """``bound X s, proven`` / ``bound X s, gap Y`` / ``no bound (method)``: the latency's proven lower bound."""
+    """The latency's proven lower bound as text: ``bound X s, proven``, ``bound X s, gap Y`` or ``method M gives
+    no latency bound``."""
     bound, latency = report.get("latency_bound"), report.get("latency")
     if bound is None or latency is None:
         return f"method {report['method']} gives no latency bound"

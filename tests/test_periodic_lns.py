@@ -103,18 +103,18 @@ def test_latency_stage_returns_a_start_that_meets_the_bound_untouched():
     assert stage.schedule is sch and stage.cp_bound is None and stage.cp_s == 0.0 and stage.search_s == 0.0
 
 
-def test_latency_stage_keeps_a_candidate_only_if_no_worse():
+def test_latency_stage_keeps_a_candidate_only_ifno_worse():
     """(latency, period) must not grow; under an energy cap the energy must not exceed the start's."""
     from edgedse.analysis.periodic_evaluator import PeriodicMetrics
-    from edgedse.solvers.periodic_latency import _no_worse
+    from edgedse.solvers.periodic_latency import no_worse
 
     def met(latency, period, energy):
         return PeriodicMetrics(period, latency, energy, (0,), 0.0, 1, period)
 
     start = met(100, 50, 2.0)
-    assert _no_worse(met(90, 60, 3.0), start, start, None)       # shorter at a larger period under P ≤ ε
-    assert _no_worse(met(100, 50, 2.0), start, start, 2.0)       # equal
-    assert not _no_worse(met(100, 51, 2.0), start, start, None)  # same latency, larger period
-    assert not _no_worse(met(101, 40, 2.0), start, start, None)  # longer
-    assert not _no_worse(met(90, 50, 2.1), start, start, 2.0)    # shorter, but more energy under a cap
-    assert _no_worse(met(90, 50, 2.1), start, start, None)
+    assert no_worse(met(90, 60, 3.0), start, start, None)       # shorter at a larger period under P ≤ ε
+    assert no_worse(met(100, 50, 2.0), start, start, 2.0)       # equal
+    assert not no_worse(met(100, 51, 2.0), start, start, None)  # same latency, larger period
+    assert not no_worse(met(101, 40, 2.0), start, start, None)  # longer
+    assert not no_worse(met(90, 50, 2.1), start, start, 2.0)    # shorter, but more energy under a cap
+    assert no_worse(met(90, 50, 2.1), start, start, None)

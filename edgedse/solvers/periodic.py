@@ -24,7 +24,7 @@ from edgedse.models.periodic import Mapping, PeriodicProblem, PeriodicSchedule
 from edgedse.models.solutions import SolveResult, Status, Termination
 from edgedse.solvers.backends import TimeBudget
 from edgedse.solvers.periodic_heuristics import genetic, greedy_mapping, mapping_min_period, pack
-from edgedse.solvers.periodic_latency import latency_stage
+from edgedse.solvers.periodic_latency import latency_stage, no_worse
 
 PERIOD_METHODS = ("cpsat", "milp", "list", "ga")
 PERIOD_OBJECTIVES = ("period", "energy")
@@ -74,13 +74,6 @@ def _stage2_milp(problem, modes, period, *, hint: PeriodicSchedule, time_limit, 
     raw = run_highs(model, time_limit=time_limit, threads=threads, seed=seed,
                     warm_start=f.stage2_warm_start(model, problem, hint))
     return (f.read_stage2(problem, model, modes, period, raw.values) if raw.found else None), raw
-
-
-def _better_or_equal(p, new: PeriodicSchedule, old: PeriodicSchedule, objective: str) -> bool:
-    """The latency stage must not worsen the first objective (energy rounding in CP-SAT is ±½ unit)."""
-    a, b = evaluate_periodic(p, new), evaluate_periodic(p, old)
-    first_ok = a.period <= b.period if objective == "period" else a.energy_j <= b.energy_j * (1 + 1e-9)
-    return first_ok and a.latency <= b.latency
 
 
 def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: str = "period", *,
@@ -136,7 +129,8 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
             termination = Termination.OPTIMAL if raw1.proven_optimal else Termination.TIME_LIMIT
         sch = pack(p, mapping)
         if latency:
-            e_cap = evaluate_periodic(p, sch).energy_j if objective == "energy" else None
+            start_met = evaluate_periodic(p, sch)  # stage 1's mapping, packed: what the latency stage starts from
+            e_cap = start_met.energy_j if objective == "energy" else None
             relaxed, _ = relaxed_latency_bound(
                 p, "latency", period_max=sch.period, energy_cap=e_cap,
                 time_limit=budget.grant(min(RELAXATION_SHARE * budget.left(), RELAXATION_MAX_S)), threads=threads,
@@ -158,7 +152,7 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
                 s2, raw2 = _stage2_milp(p, mapping.modes, sch.period, hint=sch, time_limit=budget.grant(left),
                                         threads=threads, seed=seed)
                 details["stage2_s"] = raw2.wall_time_s
-                if s2 is not None and _better_or_equal(p, s2, sch, objective):
+                if s2 is not None and no_worse(evaluate_periodic(p, s2), start_met, start_met, e_cap):
                     sch = s2
             proven_bounds = [b for b in (relaxed, cp_bound if cp_bound_counts else None) if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from edgedse.analysis.periodic_evaluator import PeriodicMetrics, evaluate_periodic
 from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule
 from edgedse.solvers.backends import TimeBudget
-from edgedse.solvers.periodic_lns import improve_latency
+from edgedse.solvers.periodic_lns import improve_latency, uses_no_more_energy
 
 LNS_SHARE = 0.5   # of the latency stage's time, given to the neighbourhood search when it is on
 
@@ -70,7 +70,7 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
     sch, met, cp_bound, raw = solve_latency_model(
         problem, "latency", hint=start, period_max=period_max, period_min=period_min, energy_cap=energy_cap,
         latency_min=latency_min, time_limit=cp_limit, seed=seed, threads=threads)
-    if sch is not None and _no_worse(met, best_met, start_met, energy_cap):
+    if sch is not None and no_worse(met, best_met, start_met, energy_cap):
         best, best_met = sch, met
     proven = max(latency_min, cp_bound if cp_bound_counts and cp_bound is not None else 0)
     search_s = 0.0
@@ -85,9 +85,10 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
     return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s)
 
 
-def _no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
-              energy_cap: float | None) -> bool:
-    """A candidate replaces the incumbent when its (latency, period) is no larger and, under an energy cap, it
-    uses no more energy than the start (CP-SAT's energy terms are rounded by ±½ unit)."""
-    energy_ok = energy_cap is None or met.energy_j <= start.energy_j * (1 + 1e-9)
-    return (met.latency, met.period) <= (incumbent.latency, incumbent.period) and energy_ok
+def no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
+             energy_cap: float | None) -> bool:
+    """The latency stage's acceptance rule: a candidate (its evaluated metrics ``met``) replaces the incumbent
+    when its (latency, period) is no larger and, under an energy cap, it uses no more energy than the start
+    (:func:`~edgedse.solvers.periodic_lns.uses_no_more_energy`)."""
+    return (met.latency, met.period) <= (incumbent.latency, incumbent.period) and \
+        uses_no_more_energy(met, start, energy_cap)
