@@ -36,9 +36,12 @@ def test_vgg16_baseline_is_181_6_ms(vgg):
     assert base.busy[ce] * vgg.tick_s == pytest.approx(conv_ops / 169e9, rel=0.01)
 
 
-def test_vgg16_milp_proves_the_optimal_period(vgg):
-    r = solve_periodic(vgg, "milp", time_limit=60, latency=False)
-    assert r.status == Status.OPTIMAL and r.bound == r.objective
+@pytest.mark.parametrize("method", ["milp", "cpsat"])
+def test_vgg16_exact_methods_prove_the_optimal_period(vgg, method):
+    """CP-SAT's minimization alone leaves a gap here (bound 17,308 after 30 s); its shaving question
+    "P ≤ 17,317?" is refuted in seconds (backends.run_cpsat_shaving)."""
+    r = solve_periodic(vgg, method, time_limit=40, latency=False)
+    assert r.status == Status.OPTIMAL and r.bound == r.objective == 17318
     assert r.objective < r.details["baseline_period"]
     assert r.objective >= vgg.lower_bound()
     met = evaluate_periodic(vgg, r.solution)

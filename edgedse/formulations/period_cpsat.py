@@ -13,6 +13,10 @@ load (a schedule packing each PE's firings into one period window always exists,
 * ``define_cycle``            d[l,a,k]·u[l,a,k] ≤ P
 * objective ``min P`` or ``min Σ e[l,a,k]·n[l,a,k]`` with ``P ≤ cap``.
 
+Solved by minimization, then objective shaving (:func:`edgedse.solvers.backends.run_cpsat_shaving`): when
+the minimization stops with a gap, "is there a P ≤ incumbent − 1?" is asked until refuted — VGG16's
+P_min on NEURAghe is proven that way in about a second of shaving, the minimization alone does not prove it.
+
 **Stage 2 — latency** at the period found (with modes and mapping free again, arcs allowed to wrap
 around the period boundary): :mod:`edgedse.formulations.period_latency_cpsat`.
 """
@@ -29,6 +33,7 @@ class Stage1:
     z: dict
     n: dict
     period: object
+    objective: object      # the expression minimized: P, or the energy in integer units
 
 
 def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_cap: int | None = None,
@@ -78,10 +83,8 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     energy = sum(round(float(p.layers[l].modes[a].energy[k]) * scale) * v for (l, a, k), v in n.items())
     if energy_cap is not None:  # widened by the rounding of the terms (½ unit per firing)
         m.Add(energy <= int(energy_cap * scale + 0.5 * _max_firings(p) + 1e-6))
-    if objective == "period":
-        m.Minimize(P)
-    else:
-        m.Minimize(energy)
+    goal = P if objective == "period" else energy
+    m.Minimize(goal)
     if hint is not None:
         for l, a in enumerate(hint.modes):
             for aa in range(len(p.layers[l].modes)):
@@ -89,7 +92,7 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
             for k in p.layers[l].modes[a].allowed():
                 m.AddHint(n[l, a, k], sum(1 for kk in hint.pes[l] if kk == k))
                 m.AddHint(u[l, a, k], int(k in hint.pes[l]))
-    return Stage1(m, z, n, P)
+    return Stage1(m, z, n, P, goal)
 
 
 def _energy_scale(p: PeriodicProblem) -> float:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DETERMINISTIC_ENV = "EDGEDSE_DETERMINISTIC"
 HIGHS_NODES_PER_SECOND = 1000    # HiGHS nodes granted per second of time limit (measured: 30–2,000 nodes/s)
@@ -169,6 +169,39 @@ def run_cpsat(model, *, time_limit: float, threads: int, seed: int, params: dict
                       bound=solver.BestObjectiveBound() if status != cp_model.INFEASIBLE else None,
                       wall_time_s=dt, solver=f"cp-sat {_version('ortools')}", values=solver,
                       reproducible=finished or stopped_by_work)
+
+
+SHAVE_SHARE = 0.5   # of a shaving minimization's time, kept for the shaving questions
+
+
+def run_cpsat_shaving(model, objective, *, time_limit: float, threads: int, seed: int) -> RawOutcome:
+    """Minimize the integer ``objective`` (the expression ``model`` minimizes), then shave: if the minimization
+    stops with a gap after ``1 − SHAVE_SHARE`` of the time, ask with the rest whether any solution has
+    ``objective ≤ incumbent − 1``. "No" (infeasible) proves the incumbent optimal; a solution becomes the
+    incumbent and the question is asked again. CP-SAT often refutes such a question far sooner than it closes
+    the gap by optimizing: VGG16's stage-1 period (NEURAghe) has no proof in 30 s of minimization, while
+    ``P ≤ P_min − 1`` is refuted in 2.5–8.4 s (seeds 0–2). ``model`` is modified (objective and hints
+    cleared, the questions' constraints added). The outcome's ``values`` hold the incumbent; its bound is
+    the incumbent when proven, else the minimization's bound."""
+    budget = TimeBudget(time_limit)
+    first = run_cpsat(model, time_limit=budget.grant(time_limit * (1 - SHAVE_SHARE)), threads=threads, seed=seed)
+    if not first.found or first.proven_optimal:
+        return first
+    best, spent, reproducible = first, first.wall_time_s, first.reproducible
+    model.ClearObjective()
+    model.ClearHints()
+    while budget.left(floor=0.0) >= 0.5:
+        model.Add(objective <= round(best.objective) - 1)
+        ask = run_cpsat(model, time_limit=budget.grant(budget.left(floor=0.0)), threads=threads, seed=seed)
+        spent += ask.wall_time_s
+        reproducible = reproducible and ask.reproducible
+        if ask.proven_infeasible:
+            return replace(best, proven_optimal=True, bound=best.objective, wall_time_s=spent,
+                           reproducible=reproducible)
+        if not ask.found:
+            break
+        best = replace(ask, objective=float(ask.values.Value(objective)), bound=first.bound)
+    return replace(best, wall_time_s=spent, reproducible=reproducible)
 
 
 def complete_cpsat_hint(model, *, time_limit: float = 10.0, threads: int = 1) -> bool:

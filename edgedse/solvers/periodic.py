@@ -40,10 +40,10 @@ def _stage1(problem, method, objective, *, period_cap, energy_cap, hint: Mapping
     """(mapping or None, bound, proven, solver) of the period/energy stage."""
     if method == "cpsat":
         from edgedse.formulations import period_cpsat as f
-        from edgedse.solvers.backends import run_cpsat
+        from edgedse.solvers.backends import run_cpsat_shaving
 
         built = f.build_stage1(problem, objective, period_cap=period_cap, energy_cap=energy_cap, hint=hint)
-        raw = run_cpsat(built.model, time_limit=time_limit, threads=threads, seed=seed)
+        raw = run_cpsat_shaving(built.model, built.objective, time_limit=time_limit, threads=threads, seed=seed)
         mapping = counts_to_mapping(*f.read_stage1(problem, built, raw.values)) if raw.found else None
         bound = raw.bound
         if objective == "energy" and bound is not None:
