@@ -178,9 +178,10 @@ def run_cpsat_shaving(model, objective, *, time_limit: float, threads: int, seed
     ``objective ≤ incumbent − 1``. "No" (infeasible) proves the incumbent optimal; a solution becomes the
     incumbent and the question is asked again. CP-SAT often refutes such a question far sooner than it closes
     the gap by optimizing: VGG16's stage-1 period (NEURAghe) has no proof in 30 s of minimization, while
-    ``P ≤ P_min − 1`` is refuted in 2.5–8.4 s asked on its own, about 1 s after 15 s of minimization (seeds 0–2). ``model`` is modified (objective and hints
-    cleared, the questions' constraints added). The outcome's ``values`` hold the incumbent; its bound is
-    the incumbent when proven, else the minimization's bound."""
+    ``P ≤ P_min − 1`` is refuted in 2.5–8.4 s asked on its own, about 1 s after 15 s of minimization (seeds
+    0–2). ``model`` is modified (objective and hints cleared, the questions' constraints added). The
+    outcome's ``values`` hold the incumbent; its bound is the incumbent when proven, else the minimization's
+    bound."""
     budget = TimeBudget(time_limit)
     first = run_cpsat(model, time_limit=budget.grant(time_limit * (1 - SHAVE_SHARE)), threads=threads, seed=seed)
     if not first.found or first.proven_optimal:
