@@ -103,7 +103,7 @@ def test_latency_stage_returns_a_start_that_meets_the_bound_untouched():
     assert stage.schedule is sch and stage.cp_bound is None and stage.cp_s == 0.0 and stage.search_s == 0.0
 
 
-def test_latency_stage_keeps_a_candidate_only_ifno_worse():
+def test_latency_stage_keeps_a_candidate_only_if_no_worse():
     """(latency, period) must not grow; under an energy cap the energy must not exceed the start's."""
     from edgedse.analysis.periodic_evaluator import PeriodicMetrics
     from edgedse.solvers.periodic_latency import no_worse
