@@ -45,10 +45,9 @@ def main() -> None:
             d = r.details
             base = d.get("baseline_period")
             ratio = f"{r.objective / base:6.3f}" if base else "-"
-            gap = "-" if r.gap is None else f"{r.gap:.2%}"
             print(f"{name:<16.16} {meth:<6} {str(r.status):<9} {ms(base)} {ms(r.objective)} {ratio:>6} {ms(r.bound)} "
-                  f"{gap:>7} {ms(d['latency'])} {ms(d.get('latency_bound'))} {d.get('stage1_s', r.wall_time_s):9.2f} "
-                  f"{r.wall_time_s:8.2f}")
+                  f"{_percent(r.gap)} {ms(d['latency'])} {ms(d.get('latency_bound'))} "
+                  f"{d.get('stage1_s', r.wall_time_s):9.2f} {r.wall_time_s:8.2f}")
 
     if args.fronts:
         fronts(args.front_time_limit)
@@ -65,9 +64,14 @@ def fronts(time_limit: float) -> None:
         for q in period_energy_front(p, "milp", time_limit=time_limit, max_points=8):
             print(f"{ms(q.period)} {q.energy_j:9.4f} {q.certified}")
         print(f"{name}: period x latency (CP-SAT + layer-span relaxation, {time_limit} s per solve)")
-        print(f"{'period':>9} {'P bound':>9} {'latency':>9} {'L bound':>9} certified")
+        print(f"{'period':>9} {'P bound':>9} {'P gap':>7} {'latency':>9} {'L bound':>9} {'L gap':>7} certified")
         for q in period_latency_front(p, time_limit=time_limit):
-            print(f"{ms(q.period)} {ms(q.period_bound)} {ms(q.latency)} {ms(q.latency_bound)} {q.certified}")
+            print(f"{ms(q.period)} {ms(q.period_bound)} {_percent(q.period_gap)} {ms(q.latency)} "
+                  f"{ms(q.latency_bound)} {_percent(q.latency_gap)} {q.certified}")
+
+
+def _percent(gap: float | None) -> str:
+    return f"{'-' if gap is None else f'{gap:.2%}':>7}"
 
 
 if __name__ == "__main__":

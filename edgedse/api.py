@@ -67,14 +67,21 @@ def schedule(path: str | Path, *, pes: int | None = None, method: str = "cpsat",
     return problem, solve(problem, method, objective, **options)
 
 
+def _time_converter(tick_s: float | None):
+    """Ticks → seconds, rounded to 12 decimals (4,217 ticks of 10 µs print 0.04217, not 0.042170000000000006),
+    when ``tick_s`` is set; the identity for unit-less benchmarks. None stays None."""
+    if not tick_s:
+        return lambda t: t
+    return lambda t: None if t is None else round(float(t) * tick_s, 12)
+
+
 def schedule_report(problem, result) -> dict:
     """The JSON document of ``edgedse schedule --json``.
 
     Task ids are exactly those of the input file; PEs are integers 0..M-1. Times are in seconds for YAML
     instances (``tick_s`` set) and in the file's time units otherwise.
     """
-    scale = problem.tick_s or 1
-    conv = (lambda t: round(t * scale, 12)) if problem.tick_s else (lambda t: t)
+    conv = _time_converter(problem.tick_s)
     tasks = []
     if result.solution is not None:
         for i in range(problem.n):
@@ -83,9 +90,8 @@ def schedule_report(problem, result) -> dict:
                           "end": conv(s + int(problem.exec_time[i, k]))})
     obj, bound = result.objective, result.bound
     objective = result.details.get("objective", "makespan")
-    if objective == "makespan" and problem.tick_s:
-        obj = None if obj is None else conv(obj)
-        bound = None if bound is None else conv(bound)
+    if objective == "makespan":
+        obj, bound = conv(obj), conv(bound)
     report = {"status": str(result.status), "termination": str(result.termination), "objective": obj,
               "bound": bound, "gap": result.gap, "wall_time_s": result.wall_time_s, "method": result.method,
               "objective_kind": objective, "instance": problem.name, "tasks": tasks,
@@ -138,8 +144,7 @@ def periodic_report(problem, result) -> dict:
     ``latency``, ``baseline_period``, ``period_bound``, ``latency_bound`` (a proven lower bound on the
     latency of every schedule whose period is at most the one found) and per task ``aggregation``.
     """
-    tick = problem.tick_s
-    sec = lambda t: None if t is None else round(float(t) * tick, 12)  # noqa: E731
+    sec = _time_converter(problem.tick_s)
     d = result.details
     objective = d.get("objective", "period")
     tasks = []
@@ -201,10 +206,10 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
         problem = load_problem(path, pes)
         pts = pareto.makespan_energy_front(problem, "cpsat" if method == "cpsat" else "milp", time_limit=time_limit,
                                            seed=seed, threads=threads, max_points=max_points)
-        return [{"makespan": q.makespan * (problem.tick_s or 1), "energy_j": q.energy_j, "certified": q.certified}
-                for q in pts]
+        return [{"makespan": _time_converter(problem.tick_s)(q.makespan),
+                 "energy_j": q.energy_j, "certified": q.certified} for q in pts]
     problem = load_periodic_problem(path)
-    tick = problem.tick_s
+    sec = _time_converter(problem.tick_s)
     if axes == "period-energy":
         pts = pareto.period_energy_front(problem, method, time_limit=time_limit, seed=seed, threads=threads,
                                          max_points=max_points)
@@ -212,10 +217,9 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
         factors = pareto.PERIOD_FACTORS[:max_points]
         pts = pareto.period_latency_front(problem, time_limit=time_limit, seed=seed, threads=threads,
                                           factors=factors, period_method=method)
-    return [{"period": q.period * tick, "latency": q.latency * tick, "energy_j": q.energy_j,
-             "latency_bound": None if q.latency_bound is None else q.latency_bound * tick,
-             "period_bound": None if q.period_bound is None else q.period_bound * tick,
-             "certified": q.certified} for q in pts]
+    return [{"period": sec(q.period), "latency": sec(q.latency), "energy_j": q.energy_j,
+             "latency_bound": sec(q.latency_bound), "period_bound": sec(q.period_bound),
+             "latency_gap": q.latency_gap, "period_gap": q.period_gap, "certified": q.certified} for q in pts]
 
 
 def load_precision_study(model: str, arch: str | Path, **options):

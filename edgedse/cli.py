@@ -205,9 +205,11 @@ def _latency_bound_text(report: dict) -> str:
     bound, latency = report.get("latency_bound"), report.get("latency")
     if bound is None or latency is None:
         return f"method {report['method']} gives no latency bound"
+    from edgedse.models.solutions import relative_gap
+
     if latency <= bound:
         return f"bound {bound} s, proven"
-    return f"bound {bound} s, gap {(latency - bound) / latency:.2%}"
+    return f"bound {bound} s, gap {relative_gap(latency, bound):.2%}"
 
 
 def _schedule_table(problem, report: dict) -> None:

@@ -143,7 +143,8 @@ pl_front = period_latency_front(p, time_limit=15, factors=(1.0, 1.05, 1.5, 3.0))
 for q in pl_front:
     lb = "-" if q.latency_bound is None else f"{ms(q.latency_bound):.2f}"
     pb = "-" if q.period_bound is None else f"{ms(q.period_bound):.2f}"
-    print(f"period {ms(q.period):7.2f} ms (bound {pb})  latency {ms(q.latency):7.2f} ms (bound {lb})  "
+    gap = "-" if q.latency_gap is None else f"{q.latency_gap:.1%}"
+    print(f"period {ms(q.period):7.2f} ms (bound {pb})  latency {ms(q.latency):7.2f} ms (bound {lb}, gap {gap})  "
           f"certified {q.certified}")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
 pareto({"exact (MILP)": [(ms(q.period), q.energy_j) for q in pe_front], "baseline": [(ms(bm.period), bm.energy_j)]},

@@ -255,8 +255,21 @@ def test_period_latency_front_ends_match_brute_force(seed):
     assert latencies[-1] == brute_force_single_iteration_latency(p)
     assert periods == sorted(set(periods)) and latencies == sorted(set(latencies), reverse=True)
     assert all(q.certified and q.latency_bound == q.latency for q in front)
+    assert all(q.latency_gap == 0.0 and q.period_gap == 0.0 for q in front)
     for q in front:
         assert evaluate_periodic(p, q.schedule).latency == q.latency
+
+
+def test_front_point_gaps_by_hand():
+    from edgedse.analysis.pareto import PeriodPoint
+    from edgedse.models.solutions import relative_gap
+
+    assert relative_gap(10, 8) == pytest.approx(0.2) and relative_gap(10, 10) == 0.0
+    assert relative_gap(None, 3) is None and relative_gap(4, None) is None
+    q = PeriodPoint(period=100, energy_j=1.0, latency=400, certified=False, schedule=None, latency_bound=300,
+                    period_bound=100)
+    assert q.latency_gap == pytest.approx(0.25) and q.period_gap == 0.0
+    assert PeriodPoint(100, 1.0, 400, False, None).latency_gap is None  # no bound, no gap
 
 
 def test_cli_pareto_json_and_bad_axes():

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from edgedse.models.problems import ScheduleProblem
-from edgedse.models.solutions import Schedule, Status
+from edgedse.models.solutions import Schedule, Status, relative_gap
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,16 @@ class PeriodPoint:
     schedule: object
     latency_bound: int | None = None   # ticks: proven lower bound on the latency at this period cap
     period_bound: int | None = None    # ticks: proven lower bound on the period at this latency cap
+
+    @property
+    def latency_gap(self) -> float | None:
+        """:func:`~edgedse.models.solutions.relative_gap` of the latency and its proven bound (None without one)."""
+        return relative_gap(self.latency, self.latency_bound)
+
+    @property
+    def period_gap(self) -> float | None:
+        """:func:`~edgedse.models.solutions.relative_gap` of the period and its proven bound (None without one)."""
+        return relative_gap(self.period, self.period_bound)
 
 
 def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30.0, seed: int = 0, threads: int = 2,

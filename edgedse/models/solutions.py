@@ -67,9 +67,15 @@ class SolveResult(Generic[S]):
 
     @property
     def gap(self) -> float | None:
-        """Relative gap ``(objective − bound) / |objective|`` (0 when equal; None if either is missing)."""
-        if self.objective is None or self.bound is None:
-            return None
-        if abs(self.objective - self.bound) <= 1e-9 * max(1.0, abs(self.objective)):
-            return 0.0
-        return (self.objective - self.bound) / abs(self.objective) if self.objective else float("inf")
+        """:func:`relative_gap` of the objective and the bound."""
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """Relative gap ``(objective − bound) / |objective|`` of a minimization (0 when equal; None if either is
+    missing) — the one definition every result and front point reports."""
+    if objective is None or bound is None:
+        return None
+    if abs(objective - bound) <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return (objective - bound) / abs(objective) if objective else float("inf")
