@@ -17,3 +17,8 @@ def describe(values: list[float]) -> str:
     if not values:
         return "-"
     return f"median {statistics.median(values):.2f}  max {max(values):.2f}"
+
+
+def percent(gap: float | None) -> str:
+    """A relative gap as a percentage with two decimals, or ``-`` when there is none."""
+    return "-" if gap is None else f"{gap:.2%}"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import percent
 from edgedse.formats import load_schedule_problem
 from edgedse.models.problems import ScheduleProblem
 from edgedse.solvers.portfolio import solve
@@ -74,10 +75,9 @@ def main() -> None:
     for p in problems:
         for meth, options in runs:
             r = solve(p, meth, "makespan", time_limit=args.time_limit, **options)
-            gap = "-" if r.gap is None else f"{r.gap:.2%}"
             label = meth if not options else f"milp/{options['builder']}"
             print(f"{p.name:<22} {p.n:>5} {label:<13} {str(r.status):<9} {r.objective or float('nan'):>10.0f} "
-                  f"{r.bound or float('nan'):>10.0f} {gap:>8} {r.details.get('build_s', 0):>8.2f} {r.wall_time_s:>8.2f}")
+                  f"{r.bound or float('nan'):>10.0f} {percent(r.gap):>8} {r.details.get('build_s', 0):>8.2f} {r.wall_time_s:>8.2f}")
 
 
 if __name__ == "__main__":

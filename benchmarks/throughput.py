@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from _common import percent
 from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.solvers.periodic import solve_periodic
 
@@ -46,7 +47,7 @@ def main() -> None:
             base = d.get("baseline_period")
             ratio = f"{r.objective / base:6.3f}" if base else "-"
             print(f"{name:<16.16} {meth:<6} {str(r.status):<9} {ms(base)} {ms(r.objective)} {ratio:>6} {ms(r.bound)} "
-                  f"{_percent(r.gap)} {ms(d['latency'])} {ms(d.get('latency_bound'))} "
+                  f"{percent(r.gap):>7} {ms(d['latency'])} {ms(d.get('latency_bound'))} "
                   f"{d.get('stage1_s', r.wall_time_s):9.2f} {r.wall_time_s:8.2f}")
 
     if args.fronts:
@@ -66,12 +67,8 @@ def fronts(time_limit: float) -> None:
         print(f"{name}: period x latency (CP-SAT + layer-span relaxation, {time_limit} s per solve)")
         print(f"{'period':>9} {'P bound':>9} {'P gap':>7} {'latency':>9} {'L bound':>9} {'L gap':>7} certified")
         for q in period_latency_front(p, time_limit=time_limit):
-            print(f"{ms(q.period)} {ms(q.period_bound)} {_percent(q.period_gap)} {ms(q.latency)} "
-                  f"{ms(q.latency_bound)} {_percent(q.latency_gap)} {q.certified}")
-
-
-def _percent(gap: float | None) -> str:
-    return f"{'-' if gap is None else f'{gap:.2%}':>7}"
+            print(f"{ms(q.period)} {ms(q.period_bound)} {percent(q.period_gap):>7} {ms(q.latency)} "
+                  f"{ms(q.latency_bound)} {percent(q.latency_gap):>7} {q.certified}")
 
 
 if __name__ == "__main__":
