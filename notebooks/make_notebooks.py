@@ -128,10 +128,12 @@ latency. The proven bounds come from the layer-span relaxation (`edgedse.formula
 stage 1's modes and counts, one interval per layer holding its firings, transfers per PE pair), whose
 mapping, packed, also starts CP-SAT. With 10 % slack on the period the relaxation's 213.77 ms is reached, so
 that latency is proven; at the minimum period the PEs are full, the folded schedule must tile each PE's
-circle exactly, and the bound (≈ 2 periods) stays far below what is found. There the period is fixed
-(P_min is proven), and the CP-SAT model gives each firing one integer window (`s = P·w + r`) instead of
-window literals, which finds far shorter latencies in the same time; half of that cap's time then goes to a
-neighbourhood search (`edgedse.solvers.periodic_lns`: the first or last layers of the iteration freed, the
+circle exactly, and the bound (≈ 2 periods) stays far below what is found. While the iteration wraps
+(latency > period), a third of each cap's time first goes to a search over where each firing sits on its PE's
+circle (`edgedse.solvers.periodic_circle`: the earliest start at each residue, simulated annealing on the
+circle orders), which CP-SAT then starts from. At P_min the period is fixed (P_min is proven), and the CP-SAT
+model gives each firing one integer window (`s = P·w + r`) instead of window literals, which finds far
+shorter latencies in the same time; half of the time left then goes to a neighbourhood search (`edgedse.solvers.periodic_lns`: the first or last layers of the iteration freed, the
 rest kept in place), which shortens those latencies further. Between the two, 5 % more period
 (1.05 · P_min) already buys a far shorter latency: this is the front's steep part. Its start is the previous
 cap's relaxed mapping packed at the new cap, which leaves slack on every PE. `certified` means both solves

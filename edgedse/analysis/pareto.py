@@ -125,9 +125,10 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     ``P_min`` comes from stage 1 (``period_method``). For each ``ε = factor · P_min`` (increasing):
     (1) ``L* = min L s.t. P ≤ ε``, then (2) ``P* = min P s.t. L ≤ L*`` (the clean-up that makes the point
     non-dominated). Each solve pairs the exact CP-SAT model
-    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free; at a proven
-    ``ε = P_min``, (1) gets half the time and the neighbourhoods of :mod:`edgedse.solvers.periodic_lns` the
-    other half — above P_min the PEs have slack and CP-SAT keeps all of it) with the
+    (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free; (1) is
+    :func:`~edgedse.solvers.periodic_latency.latency_stage`, which first runs the circle-order search of
+    :mod:`edgedse.solvers.periodic_circle` while the start's iteration wraps, and at a proven ``ε = P_min``
+    shares CP-SAT's time with the neighbourhoods of :mod:`edgedse.solvers.periodic_lns`) with the
     layer-span relaxation (:mod:`edgedse.formulations.latency_bound_milp`, HiGHS), which gives the proven
     bound — CP-SAT's own is weak — and a mapping whose packed schedule, with the previous point's and the
     previous ε's relaxed mapping packed at this ε, starts CP-SAT. A point is ``certified`` when both solves

@@ -1,11 +1,12 @@
 """``solve_periodic(problem, method=…)`` — pipelined mapping behind one call, every answer evaluated.
 
 Methods: ``cpsat`` / ``milp`` solve stage 1 (minimum period, or minimum energy under a period cap) to
-proven optimality, then stage 2 (minimum latency at that period: CP-SAT with modes, mapping and wrap-around free by
-default — with P fixed at the period found for the period objective, P ≤ the period found under the energy
-cap for the energy objective — given half of the time left after the relaxation, then the head and tail
-neighbourhoods of :mod:`edgedse.solvers.periodic_lns` the other half; or the MILP at fixed modes); both start
-from the greedy mapping.
+proven optimality, then stage 2 (minimum latency at that period: by default
+:func:`~edgedse.solvers.periodic_latency.latency_stage` — the circle-order search of
+:mod:`edgedse.solvers.periodic_circle` while the iteration wraps, then CP-SAT with modes, mapping and
+wrap-around free, with P fixed at the period found for the period objective, P ≤ the period found under the
+energy cap for the energy objective, then the head and tail neighbourhoods of
+:mod:`edgedse.solvers.periodic_lns`; or the MILP at fixed modes); both start from the greedy mapping.
 ``list`` is the greedy min-max-load mapping packed by :func:`pack`; ``ga`` the GA.
 The result's ``objective`` is the evaluated period (ticks) or energy (J); ``details`` carry the latency,
 the baseline period and the resource and cycle bounds, and ``latency_bound`` (ticks): a proven lower bound
@@ -147,6 +148,7 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
                                       energy_cap=e_cap, time_limit=budget.grant(left), seed=seed, threads=threads,
                                       cp_bound_counts=cp_bound_counts)
                 details["stage2_s"], details["lns_s"] = stage.cp_s, stage.search_s
+                details["circle_s"] = stage.circle_s
                 sch, cp_bound = stage.schedule, stage.cp_bound
             else:
                 s2, raw2 = _stage2_milp(p, mapping.modes, sch.period, hint=sch, time_limit=budget.grant(left),

@@ -3,11 +3,17 @@
 :func:`solve_latency_model` is one CP-SAT solve of the exact model
 (:mod:`edgedse.formulations.period_latency_cpsat`: modes, mapping and wrap-around free) with its answer
 evaluated. :func:`latency_stage` is what :func:`~edgedse.solvers.periodic.solve_periodic` and the
-period × latency front (:func:`~edgedse.analysis.pareto.period_latency_front`) run at a period: CP-SAT on
-the whole model from a start schedule, with ``1 − LNS_SHARE`` of the time when the neighbourhood search is on,
-then the head/tail neighbourhoods of :mod:`edgedse.solvers.periodic_lns` with the rest while the latency
-is above the best proven bound. The search pays at a fixed, full period (the minimum period: every PE's circle
-is full and CP-SAT improves slowly); above it the PEs have slack and CP-SAT is better given all the time.
+period × latency front (:func:`~edgedse.analysis.pareto.period_latency_front`) run at a period:
+
+1. while the start's iteration wraps (latency > its period), the circle-order search of
+   :mod:`edgedse.solvers.periodic_circle` with ``CIRCLE_SHARE`` of the time, at the start's period and modes;
+2. CP-SAT on the whole model from the best schedule so far, with ``1 − LNS_SHARE`` of the time left when the
+   neighbourhood search is on, all of it otherwise;
+3. the head/tail neighbourhoods of :mod:`edgedse.solvers.periodic_lns` with the rest, while the latency is above
+   the best proven bound.
+
+The neighbourhoods pay at a fixed, full period (the minimum period: every PE's circle is full and CP-SAT
+improves slowly); above it the PEs have slack and CP-SAT is better given the time.
 """
 from __future__ import annotations
 
@@ -18,9 +24,11 @@ from dataclasses import dataclass
 from edgedse.analysis.periodic_evaluator import PeriodicMetrics, evaluate_periodic
 from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule
 from edgedse.solvers.backends import TimeBudget
+from edgedse.solvers.periodic_circle import anneal_latency
 from edgedse.solvers.periodic_lns import improve_latency, uses_no_more_energy
 
-LNS_SHARE = 0.5   # of the latency stage's time, given to the neighbourhood search when it is on
+CIRCLE_SHARE = 1 / 3   # of the latency stage's time, given to the circle-order search while the iteration wraps
+LNS_SHARE = 0.5        # of the time then left, given to the neighbourhood search when it is on
 
 
 def solve_latency_model(problem: PeriodicProblem, objective: str, *, hint, time_limit: float, seed: int,
@@ -48,6 +56,7 @@ class LatencyStage:
     cp_bound: int | None           # ticks: CP-SAT's bound on the latency (valid as the caller's model says)
     cp_s: float                    # seconds CP-SAT ran
     search_s: float                # seconds the neighbourhood search ran (0 when off or not needed)
+    circle_s: float = 0.0          # seconds the circle-order search ran (0 when the start fits in one period)
 
 
 def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_max: int, time_limit: float,
@@ -66,9 +75,20 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
         return LatencyStage(start, start_met, None, 0.0, 0.0)
     budget = TimeBudget(time_limit)
     best, best_met = start, start_met
-    cp_limit = budget.grant(time_limit * (1 - LNS_SHARE) if search else time_limit)
+    circle_s = 0.0
+    if start_met.latency > start.period:  # the iteration wraps: where each firing sits on its circle matters
+        t0 = time.perf_counter()
+        circled = anneal_latency(problem, start, time_limit=budget.grant(time_limit * CIRCLE_SHARE), seed=seed,
+                                 max_energy_j=start_met.energy_j if energy_cap is not None else None,
+                                 latency_min=latency_min)
+        circle_s = time.perf_counter() - t0
+        met = evaluate_periodic(problem, circled)
+        if no_worse(met, best_met, start_met, energy_cap):
+            best, best_met = circled, met
+    left = budget.left()
+    cp_limit = budget.grant(left * (1 - LNS_SHARE) if search else left)
     sch, met, cp_bound, raw = solve_latency_model(
-        problem, "latency", hint=start, period_max=period_max, period_min=period_min, energy_cap=energy_cap,
+        problem, "latency", hint=best, period_max=period_max, period_min=period_min, energy_cap=energy_cap,
         latency_min=latency_min, time_limit=cp_limit, seed=seed, threads=threads)
     if sch is not None and no_worse(met, best_met, start_met, energy_cap):
         best, best_met = sch, met
@@ -82,7 +102,7 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
         search_s = time.perf_counter() - t0
         if searched is not best:
             best, best_met = searched, evaluate_periodic(problem, searched)
-    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s)
+    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s, circle_s)
 
 
 def no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
