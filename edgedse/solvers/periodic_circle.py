@@ -16,12 +16,14 @@ duration per PE stay those of the start, so only the latency (and, with relocati
 the start's when asked) changes.
 
 Why it pays: at the minimum period every PE's circle is full, and CP-SAT's model of the latency, where each
-firing competes for every free arc, improves a start slowly. Measured at the minimum period (30 s in all,
-MILP's stage-1 mapping packed as the start, seeds 0 and 1): the latency stage without this search reached
-43,669 / 43,963 ticks on ResNet-18 and 86,318 / 102,934 on VGG16; 10 s of this search then 20 s of the stage
-reached 30,911 / 30,236 and 66,036 / 68,465. Once the iteration fits in one period (latency ≤ P) the circle
-no longer binds and CP-SAT alone does better, so :func:`~edgedse.solvers.periodic_latency.latency_stage` runs
-this search only while the iteration wraps.
+firing competes for every free arc, improves a start slowly. Measured with
+:func:`~edgedse.solvers.periodic_latency.latency_stage` at the minimum period (30 s in all, the MILP's stage-1
+mapping packed as the start, seeds 0 and 1): without this search it reached 43,669 / 43,963 ticks on ResNet-18
+and 86,318 / 102,934 on VGG16; with it (10 s here, then CP-SAT and the neighbourhoods) 31,333 / 29,194 and
+73,494 / 75,143. From VGG16's packed start at 1.02 and 1.05 · P_min (a prototype: 10 s here, then 20 s of
+CP-SAT) 138,091 → 46,485 and 141,508 → 41,690 ticks. Once the iteration fits in one period (latency ≤ P) the
+circle no longer binds and CP-SAT alone does better, so
+:func:`~edgedse.solvers.periodic_latency.latency_stage` runs this search only while the iteration wraps.
 
 Deterministic for a seed: the search stops after ``MOVES_PER_SECOND · time_limit`` moves and cools by the
 move count — outside deterministic mode (:func:`~edgedse.solvers.backends.use_deterministic_solvers`) the
