@@ -44,8 +44,8 @@ OFFSET_SHARE = 0.125        # an offset move shifts a PE's circle by at most thi
 
 
 @dataclass
-class _Piece:
-    """The firings of one periodic schedule with their PEs and durations (ticks)."""
+class _PlacedFiring:
+    """One firing of the schedule: its layer and index, the PE it sits on now and its duration there (ticks)."""
 
     layer: int
     index: int
@@ -61,7 +61,7 @@ class CircleState:
     def __init__(self, problem: PeriodicProblem, schedule: PeriodicSchedule):
         p, P = problem, int(schedule.period)
         self.problem, self.period, self.modes = p, P, tuple(schedule.modes)
-        self.firings = [_Piece(f.layer, f.index, f.pe, self._ticks(f.layer, f.pe)) for f in schedule.firings]
+        self.firings = [_PlacedFiring(f.layer, f.index, f.pe, self._ticks(f.layer, f.pe)) for f in schedule.firings]
         self.orders: list[list[int]] = []
         self.offsets: list[int] = []
         for k in range(p.m):
