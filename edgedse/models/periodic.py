@@ -140,6 +140,11 @@ class PeriodicProblem:
         return g
 
     @cached_property
+    def predecessors(self) -> dict[int, list[int]]:
+        """Layer → the layers it reads (the producers of its incoming edges, in ``edges`` order)."""
+        return {v: [u for u, w in self.edges if w == v] for v in range(self.n_layers)}
+
+    @cached_property
     def topological_order(self) -> list[int]:
         return list(nx.lexicographical_topological_sort(self.graph))
 

@@ -78,7 +78,7 @@ class CircleState:
                 order.append(-(self.offsets[k] + P - pos))
             self.orders.append(order)
         self._by_layer = {l: [i for i, f in enumerate(self.firings) if f.layer == l] for l in range(p.n_layers)}
-        self._preds = {v: [u for u, w in p.edges if w == v] for v in range(p.n_layers)}
+        self._preds = p.predecessors
         self._comm = {u: [[p.comm_ticks(a, b, p.edge_volume(u, self.modes[u])) for b in range(p.m)]
                           for a in range(p.m)] for u in range(p.n_layers)}
 

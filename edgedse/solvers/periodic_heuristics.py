@@ -76,7 +76,7 @@ def _place(problem: PeriodicProblem, mapping: Mapping, P: int, earliest_gap: boo
     occupied: list[list[tuple[int, int]]] = [[] for _ in range(p.m)]
     ends: dict[int, list[tuple[int, int]]] = {}
     firings = []
-    preds = {v: [u for u, w in p.edges if w == v] for v in range(p.n_layers)}
+    preds = p.predecessors
     for l in p.topological_order:
         md = p.layers[l].modes[mapping.modes[l]]
         ends[l] = []
