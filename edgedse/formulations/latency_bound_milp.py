@@ -24,6 +24,15 @@ Why it is a relaxation: every periodic schedule gives a feasible point (its mode
 firings of *different* layers and iterations share a PE, which is what the exact CP-SAT model
 (:mod:`edgedse.formulations.period_latency_cpsat`) adds — when the PEs have slack the two agree, and the
 bound certifies the front; at the minimum period, where the circle is full, the bound is weaker.
+
+The smallest case where it is weaker: VGG16's first 4 layers (``PeriodicProblem.prefix(4)``) at
+P_min = 3,287 ticks. Only the CE can run conv1 and conv3 within a period, and they fill it exactly
+(2,191 + 8 × 137). Between them the pool runs on the ARM cores, 274 ticks from conv1's end to conv3's first
+possible start, transfers included. On a full circle the arc just after conv1 holds conv3's pieces, so the
+two pieces in its first 274 ticks can run only one period later: the best schedule found has latency 7,522.
+The relaxation charges the pool once, 274 ticks in a row, and proves 5,214; CP-SAT proves 3,548 in 120 s
+(5,189 with the modes fixed). ``benchmarks/latency_certification.py`` shows the same loss on every longer
+prefix.
 """
 from __future__ import annotations
 

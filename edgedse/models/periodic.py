@@ -26,7 +26,7 @@ do not overlap on the circle of length ``P``, every precedence holds, the bus ca
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import networkx as nx
@@ -176,6 +176,23 @@ class PeriodicProblem:
         if not self.activation_bytes:
             return None
         return (self.shared_capacity - self.weight_bytes) // self.activation_bytes
+
+    def prefix(self, n_layers: int) -> "PeriodicProblem":
+        """The first ``n_layers`` layers in topological order, with the edges among them, renumbered in that
+        order — the same graph cut short, for scaling studies (``benchmarks/latency_certification.py``).
+        PEs, links, bus and costs are unchanged; so are the shared-memory figures (the whole network's
+        weights and feature maps stay resident, which can only lower the iterations in flight); the baseline
+        mapping keeps its kept layers' modes and PEs; the period budget is dropped."""
+        if not 1 <= n_layers <= self.n_layers:
+            raise ValueError(f"{self.name}: a prefix needs 1..{self.n_layers} layers, not {n_layers}")
+        kept = self.topological_order[:n_layers]
+        index = {l: i for i, l in enumerate(kept)}
+        edges = tuple((index[u], index[v]) for u, v in self.edges if u in index and v in index)
+        baseline = self.baseline
+        if baseline is not None:
+            baseline = Mapping(tuple(baseline.modes[l] for l in kept), tuple(baseline.pes[l] for l in kept))
+        return replace(self, name=f"{self.name}[:{n_layers}]", layers=tuple(self.layers[l] for l in kept),
+                       edges=edges, baseline=baseline, period_budget=None)
 
     # -- bounds -------------------------------------------------------------------------------
     def resource_bound(self) -> int:

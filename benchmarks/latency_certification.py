@@ -1,0 +1,60 @@
+"""Where the period × latency front stops being certified (issue 4): the front of growing prefixes of VGG16 on
+NEURAghe and ResNet-18 on mpsoc4 (``PeriodicProblem.prefix``: the first n layers in topological order).
+
+Per prefix: its layers and the firings of the P_min point's schedule, P_min, the front's points and how many
+are certified, the P_min point's latency against its proven bound (the layer-span relaxation or CP-SAT,
+whichever is larger) and that gap, the largest latency and period gaps over the front, and the wall time.
+At P_min every PE's circle is (nearly) full; the relaxation does not see how an iteration must wrap around a
+full circle (see :mod:`edgedse.formulations.latency_bound_milp`), which is where the certificate is lost.
+
+Usage: python benchmarks/latency_certification.py [--time-limit 10] [--vgg 2,3,4,6,9,13,22]
+[--resnet 2,4,8,12,16,32]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from _common import percent
+from edgedse.analysis.pareto import period_latency_front
+from edgedse.formats.periodic_yaml import read_periodic_instance
+
+ROOT = Path(__file__).resolve().parents[1] / "instances"
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per solve of the front")
+    ap.add_argument("--vgg", default="2,3,4,6,9,13,22", help="prefix sizes of VGG16 (22 layers)")
+    ap.add_argument("--resnet", default="2,4,8,12,16,32", help="prefix sizes of ResNet-18 (32 layers)")
+    args = ap.parse_args()
+    print(f"{args.time_limit} s per solve, 2 threads; periods and latencies in ms")
+    print(f"{'instance':<28} {'layers':>6} {'firings':>7} {'P_min':>8} {'points':>6} {'cert.':>5} "
+          f"{'L(P_min)':>9} {'L bound':>9} {'L gap':>7} {'max L gap':>9} {'max P gap':>9} {'time s':>7}")
+    for name, sizes in (("vgg16_neuraghe", _sizes(args.vgg)), ("resnet18_mpsoc4_periodic", _sizes(args.resnet))):
+        whole = read_periodic_instance(ROOT / f"{name}.yaml")
+        for n in sizes:
+            p = whole.prefix(n)
+            t0 = time.perf_counter()
+            front = period_latency_front(p, time_limit=args.time_limit)
+            wall = time.perf_counter() - t0
+            if not front:
+                print(f"{p.name:<28} {n:>6} no schedule", flush=True)
+                continue
+            first = front[0]
+            ms = lambda t: f"{t * p.tick_s * 1e3:.2f}" if t is not None else "-"  # noqa: E731
+            worst_l = max((q.latency_gap or 0.0 for q in front), default=0.0)
+            worst_p = max((q.period_gap or 0.0 for q in front), default=0.0)
+            print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period):>8} {len(front):>6} "
+                  f"{sum(q.certified for q in front):>5} {ms(first.latency):>9} {ms(first.latency_bound):>9} "
+                  f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
