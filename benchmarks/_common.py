@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import statistics
+import sys
 
 from edgedse.models.solutions import Status
 from edgedse.solvers.portfolio import solve
@@ -22,3 +23,9 @@ def describe(values: list[float]) -> str:
 def percent(gap: float | None) -> str:
     """A relative gap as a percentage with two decimals, or ``-`` when there is none."""
     return "-" if gap is None else f"{gap:.2%}"
+
+
+def line_buffered_stdout() -> None:
+    """Print each table row as soon as it is measured, also when stdout is a file or a pipe (Python buffers
+    those in blocks, so a long benchmark redirected to a file would show nothing for minutes)."""
+    sys.stdout.reconfigure(line_buffering=True)

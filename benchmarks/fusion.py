@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from _common import line_buffered_stdout
 from edgedse import api
 from edgedse.solvers.fusion import solve_fusion
 
@@ -41,4 +42,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

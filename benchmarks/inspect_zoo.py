@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from _common import line_buffered_stdout
 from edgedse import load_onnx
 
 MODELS = Path(__file__).resolve().parents[1] / "instances" / "models"
@@ -36,4 +37,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

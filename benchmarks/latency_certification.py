@@ -16,7 +16,7 @@ import argparse
 import time
 from pathlib import Path
 
-from _common import percent
+from _common import line_buffered_stdout, percent
 from edgedse.analysis.pareto import period_latency_front
 from edgedse.formats.periodic_yaml import read_periodic_instance
 
@@ -44,7 +44,7 @@ def main() -> None:
             front = period_latency_front(p, time_limit=args.time_limit)
             wall = time.perf_counter() - t0
             if not front:
-                print(f"{p.name:<28} {n:>6} no schedule", flush=True)
+                print(f"{p.name:<28} {n:>6} no schedule")
                 continue
             first = front[0]
             ms = lambda t: f"{t * p.tick_s * 1e3:.2f}" if t is not None else "-"  # noqa: E731
@@ -52,9 +52,9 @@ def main() -> None:
             worst_p = max((q.period_gap or 0.0 for q in front), default=0.0)
             print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period):>8} {len(front):>6} "
                   f"{sum(q.certified for q in front):>5} {ms(first.latency):>9} {ms(first.latency_bound):>9} "
-                  f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}",
-                  flush=True)
+                  f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}")
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

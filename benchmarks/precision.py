@@ -13,6 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
+from _common import line_buffered_stdout
 from edgedse import api
 from edgedse.solvers.precision import hypervolume, precision_front, solve_precision
 from edgedse.solvers.precision_heuristics import greedy, nsga2_star
@@ -91,4 +92,5 @@ def synthetic_timing(n: int = 50, options: int = 7, repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

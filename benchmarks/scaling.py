@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import percent
+from _common import line_buffered_stdout, percent
 from edgedse.formats import load_schedule_problem
 from edgedse.models.problems import ScheduleProblem
 from edgedse.solvers.portfolio import solve
@@ -81,4 +81,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

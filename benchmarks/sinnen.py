@@ -11,7 +11,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from _common import describe, run
+from _common import describe, line_buffered_stdout, run
 from edgedse.formats import load_schedule_problem
 
 ROOT = Path(__file__).resolve().parents[1] / "instances" / "sinnen"
@@ -52,4 +52,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

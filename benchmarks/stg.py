@@ -12,7 +12,7 @@ import csv
 import statistics
 from pathlib import Path
 
-from _common import describe, run
+from _common import describe, line_buffered_stdout, run
 from edgedse.formats import load_schedule_problem
 
 ROOT = Path(__file__).resolve().parents[1] / "instances" / "stg"
@@ -80,4 +80,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from _common import percent
+from _common import line_buffered_stdout, percent
 from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.solvers.periodic import solve_periodic
 
@@ -72,4 +72,5 @@ def fronts(time_limit: float) -> None:
 
 
 if __name__ == "__main__":
+    line_buffered_stdout()
     main()
