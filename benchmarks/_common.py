@@ -25,6 +25,11 @@ def percent(gap: float | None) -> str:
     return "-" if gap is None else f"{gap:.2%}"
 
 
+def ms_formatter(tick_s: float):
+    """Ticks (of ``tick_s`` seconds each) → a 9-wide string in milliseconds ('-' for None)."""
+    return lambda t: f"{t * tick_s * 1e3:9.2f}" if t is not None else f"{'-':>9}"
+
+
 def line_buffered_stdout() -> None:
     """Print each table row as soon as it is measured, also when stdout is a file or a pipe (Python buffers
     those in blocks, so a long benchmark redirected to a file would show nothing for minutes)."""

@@ -16,7 +16,7 @@ import argparse
 import time
 from pathlib import Path
 
-from _common import line_buffered_stdout, percent
+from _common import line_buffered_stdout, ms_formatter, percent
 from edgedse.analysis.pareto import period_latency_front
 from edgedse.formats.periodic_yaml import read_periodic_instance
 
@@ -34,10 +34,11 @@ def main() -> None:
     ap.add_argument("--resnet", default="2,4,8,12,16,32", help="prefix sizes of ResNet-18 (32 layers)")
     args = ap.parse_args()
     print(f"{args.time_limit} s per solve, 2 threads; periods and latencies in ms")
-    print(f"{'instance':<28} {'layers':>6} {'firings':>7} {'P_min':>8} {'points':>6} {'cert.':>5} "
+    print(f"{'instance':<28} {'layers':>6} {'firings':>7} {'P_min':>9} {'points':>6} {'cert.':>5} "
           f"{'L(P_min)':>9} {'L bound':>9} {'L gap':>7} {'max L gap':>9} {'max P gap':>9} {'time s':>7}")
     for name, sizes in (("vgg16_neuraghe", _sizes(args.vgg)), ("resnet18_mpsoc4_periodic", _sizes(args.resnet))):
         whole = read_periodic_instance(ROOT / f"{name}.yaml")
+        ms = ms_formatter(whole.tick_s)
         for n in sizes:
             p = whole.prefix(n)
             t0 = time.perf_counter()
@@ -47,11 +48,10 @@ def main() -> None:
                 print(f"{p.name:<28} {n:>6} no schedule")
                 continue
             first = front[0]
-            ms = lambda t: f"{t * p.tick_s * 1e3:.2f}" if t is not None else "-"  # noqa: E731
             worst_l = max((q.latency_gap or 0.0 for q in front), default=0.0)
             worst_p = max((q.period_gap or 0.0 for q in front), default=0.0)
-            print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period):>8} {len(front):>6} "
-                  f"{sum(q.certified for q in front):>5} {ms(first.latency):>9} {ms(first.latency_bound):>9} "
+            print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period)} {len(front):>6} "
+                  f"{sum(q.certified for q in front):>5} {ms(first.latency)} {ms(first.latency_bound)} "
                   f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}")
 
 

@@ -11,16 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from _common import line_buffered_stdout, percent
+from _common import line_buffered_stdout, ms_formatter, percent
 from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.solvers.periodic import solve_periodic
 
 ROOT = Path(__file__).resolve().parents[1] / "instances"
-
-
-def _ms_formatter(p):
-    """Ticks of ``p`` → a 9-wide string in milliseconds ('-' for None)."""
-    return lambda t: f"{t * p.tick_s * 1e3:9.2f}" if t is not None else f"{'-':>9}"
 
 
 def main() -> None:
@@ -40,7 +35,7 @@ def main() -> None:
           f"{'gap':>7} {'latency':>9} {'L bound':>9} {'period s':>9} {'total s':>8}")
     for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
         p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = _ms_formatter(p)
+        ms = ms_formatter(p.tick_s)
         for meth in args.methods.split(","):
             r = solve_periodic(p, meth, time_limit=args.time_limit)
             d = r.details
@@ -59,7 +54,7 @@ def fronts(time_limit: float) -> None:
 
     for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
         p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = _ms_formatter(p)
+        ms = ms_formatter(p.tick_s)
         print(f"\n{name}: period x energy (MILP, {time_limit} s per solve)")
         print(f"{'period':>9} {'energy J':>9} certified")
         for q in period_energy_front(p, "milp", time_limit=time_limit, max_points=8):

@@ -133,10 +133,11 @@ circle exactly, and the bound (≈ 2 periods) stays far below what is found. Whi
 circle (`edgedse.solvers.periodic_circle`: the earliest start at each residue, simulated annealing on the
 circle orders), which CP-SAT then starts from. At P_min the period is fixed (P_min is proven), and the CP-SAT
 model gives each firing one integer window (`s = P·w + r`) instead of window literals, which finds far
-shorter latencies in the same time; half of the time left then goes to a neighbourhood search (`edgedse.solvers.periodic_lns`: the first or last layers of the iteration freed, the
-rest kept in place), which shortens those latencies further. Between the two, 5 % more period
-(1.05 · P_min) already buys a far shorter latency: this is the front's steep part. Its start is the previous
-cap's relaxed mapping packed at the new cap, which leaves slack on every PE. `certified` means both solves
+shorter latencies in the same time; half of the time left then goes to a neighbourhood search
+(`edgedse.solvers.periodic_lns`: the first or last layers of the iteration freed, the rest kept in place),
+which shortens those latencies further. Between the two, 5 % more period (1.05 · P_min) already buys a far
+shorter latency: this is the front's steep part. Its start is the previous cap's relaxed mapping packed at the
+new cap, which leaves slack on every PE. `certified` means both solves
 of a point were proven."""),
 code("""pe_front = period_energy_front(p, "milp", time_limit=30, max_points=4)
 for q in pe_front:
