@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+from pathlib import Path
 
 from edgedse.models.solutions import Status
 from edgedse.solvers.portfolio import solve
@@ -34,3 +35,23 @@ def line_buffered_stdout() -> None:
     """Print each table row as soon as it is measured, also when stdout is a file or a pipe (Python buffers
     those in blocks, so a long benchmark redirected to a file would show nothing for minutes)."""
     sys.stdout.reconfigure(line_buffering=True)
+
+
+PERIODIC_INSTANCES = Path(__file__).resolve().parents[1] / "instances"
+
+
+def add_prefix_arguments(ap, vgg: str, resnet: str) -> None:
+    """``--vgg`` and ``--resnet``: comma-separated prefix sizes of the two pipelined instances (defaults given)."""
+    ap.add_argument("--vgg", default=vgg, help="prefix sizes of VGG16 (22 layers)")
+    ap.add_argument("--resnet", default=resnet, help="prefix sizes of ResNet-18 (32 layers)")
+
+
+def periodic_prefixes(args):
+    """``(prefix problem, its milliseconds formatter)`` for each size of ``args.vgg`` (VGG16 on NEURAghe), then of
+    ``args.resnet`` (ResNet-18 on mpsoc4): ``PeriodicProblem.prefix``, the first n layers in topological order."""
+    from edgedse.formats.periodic_yaml import read_periodic_instance
+
+    for name, sizes in (("vgg16_neuraghe", args.vgg), ("resnet18_mpsoc4_periodic", args.resnet)):
+        whole = read_periodic_instance(PERIODIC_INSTANCES / f"{name}.yaml")
+        for n in (int(x) for x in sizes.split(",") if x.strip()):
+            yield whole.prefix(n), ms_formatter(whole.tick_s)

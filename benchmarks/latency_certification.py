@@ -14,45 +14,33 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from _common import line_buffered_stdout, ms_formatter, percent
+from _common import add_prefix_arguments, line_buffered_stdout, percent, periodic_prefixes
 from edgedse.analysis.pareto import period_latency_front
-from edgedse.formats.periodic_yaml import read_periodic_instance
-
-ROOT = Path(__file__).resolve().parents[1] / "instances"
-
-
-def _sizes(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per solve of the front")
-    ap.add_argument("--vgg", default="2,3,4,6,9,13,22", help="prefix sizes of VGG16 (22 layers)")
-    ap.add_argument("--resnet", default="2,4,8,12,16,32", help="prefix sizes of ResNet-18 (32 layers)")
+    add_prefix_arguments(ap, vgg="2,3,4,6,9,13,22", resnet="2,4,8,12,16,32")
     args = ap.parse_args()
     print(f"{args.time_limit} s per solve, 2 threads; periods and latencies in ms")
     print(f"{'instance':<28} {'layers':>6} {'firings':>7} {'P_min':>9} {'points':>6} {'cert.':>5} "
           f"{'L(P_min)':>9} {'L bound':>9} {'L gap':>7} {'max L gap':>9} {'max P gap':>9} {'time s':>7}")
-    for name, sizes in (("vgg16_neuraghe", _sizes(args.vgg)), ("resnet18_mpsoc4_periodic", _sizes(args.resnet))):
-        whole = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = ms_formatter(whole.tick_s)
-        for n in sizes:
-            p = whole.prefix(n)
-            t0 = time.perf_counter()
-            front = period_latency_front(p, time_limit=args.time_limit)
-            wall = time.perf_counter() - t0
-            if not front:
-                print(f"{p.name:<28} {n:>6} no schedule")
-                continue
-            first = front[0]
-            worst_l = max((q.latency_gap or 0.0 for q in front), default=0.0)
-            worst_p = max((q.period_gap or 0.0 for q in front), default=0.0)
-            print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period)} {len(front):>6} "
-                  f"{sum(q.certified for q in front):>5} {ms(first.latency)} {ms(first.latency_bound)} "
-                  f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}")
+    for p, ms in periodic_prefixes(args):
+        n = p.n_layers
+        t0 = time.perf_counter()
+        front = period_latency_front(p, time_limit=args.time_limit)
+        wall = time.perf_counter() - t0
+        if not front:
+            print(f"{p.name:<28} {n:>6} no schedule")
+            continue
+        first = front[0]
+        worst_l = max((q.latency_gap or 0.0 for q in front), default=0.0)
+        worst_p = max((q.period_gap or 0.0 for q in front), default=0.0)
+        print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period)} {len(front):>6} "
+              f"{sum(q.certified for q in front):>5} {ms(first.latency)} {ms(first.latency_bound)} "
+              f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}")
 
 
 if __name__ == "__main__":

@@ -29,10 +29,10 @@ The smallest case where it is weaker: VGG16's first 4 layers (``PeriodicProblem.
 P_min = 3,287 ticks. Only the CE can run conv1 and conv3 within a period, and they fill it exactly
 (2,191 + 8 × 137). Between them the pool runs on the ARM cores, 274 ticks from conv1's end to conv3's first
 possible start, transfers included. On a full circle the arc just after conv1 holds conv3's pieces, so the
-two pieces in its first 274 ticks can run only one period later: the best schedule found has latency 7,522.
-The relaxation charges the pool once, 274 ticks in a row, and proves 5,214; CP-SAT proves 3,548 in 120 s
-(5,189 with the modes fixed). ``benchmarks/latency_certification.py`` shows the same loss on every longer
-prefix.
+two pieces in its first 274 ticks can run only one period later: the best schedule found has latency 7,522,
+proven least for its mapping by :mod:`edgedse.formulations.latency_modulo_milp`. The relaxation charges the
+pool once, 274 ticks in a row, and proves 5,214; CP-SAT proves 3,548 in 120 s (5,189 with the modes fixed).
+``benchmarks/latency_certification.py`` shows the same loss on every longer prefix.
 """
 from __future__ import annotations
 

@@ -149,6 +149,7 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
                                       cp_bound_counts=cp_bound_counts)
                 details["stage2_s"], details["lns_s"] = stage.cp_s, stage.search_s
                 details["circle_s"] = stage.circle_s
+                details["mapping_s"], details["mapping_latency_proven"] = stage.mapping_s, stage.mapping_proven
                 sch, cp_bound = stage.schedule, stage.cp_bound
             else:
                 s2, raw2 = _stage2_milp(p, mapping.modes, sch.period, hint=sch, time_limit=budget.grant(left),

@@ -7,9 +7,11 @@ period × latency front (:func:`~edgedse.analysis.pareto.period_latency_front`) 
 
 1. while the start's iteration wraps (latency > its period), the circle-order search of
    :mod:`edgedse.solvers.periodic_circle` with ``CIRCLE_SHARE`` of the time, at the start's period and modes;
-2. CP-SAT on the whole model from the best schedule so far, with ``1 − LNS_SHARE`` of the time left when the
+2. while it still wraps, the least latency at the best schedule's period, modes and mapping
+   (:func:`latency_at_mapping`, exact for that mapping) with ``MAPPING_SHARE`` of the time left;
+3. CP-SAT on the whole model from the best schedule so far, with ``1 − LNS_SHARE`` of the time left when the
    neighbourhood search is on, all of it otherwise;
-3. the head/tail neighbourhoods of :mod:`edgedse.solvers.periodic_lns` with the rest, while the latency is above
+4. the head/tail neighbourhoods of :mod:`edgedse.solvers.periodic_lns` with the rest, while the latency is above
    the best proven bound.
 
 The neighbourhoods pay at a fixed, full period (the minimum period: every PE's circle is full and CP-SAT
@@ -28,6 +30,7 @@ from edgedse.solvers.periodic_circle import anneal_latency
 from edgedse.solvers.periodic_lns import improve_latency, uses_no_more_energy
 
 CIRCLE_SHARE = 1 / 3   # of the latency stage's time, given to the circle-order search while the iteration wraps
+MAPPING_SHARE = 0.5    # of the time then left, given to the exact latency at the best mapping while it wraps
 LNS_SHARE = 0.5        # of the time then left, given to the neighbourhood search when it is on
 
 
@@ -50,6 +53,40 @@ def solve_latency_model(problem: PeriodicProblem, objective: str, *, hint, time_
 
 
 @dataclass(frozen=True)
+class MappingLatency:
+    schedule: PeriodicSchedule     # never worse than the start, same period, modes and PE counts
+    metrics: PeriodicMetrics
+    proven: bool                   # the latency is the least any schedule of this mapping and period has
+    bound: int | None              # ticks: HiGHS's bound for this mapping and period (None: none reached)
+    wall_s: float
+
+
+def latency_at_mapping(problem: PeriodicProblem, schedule: PeriodicSchedule, *, time_limit: float, seed: int = 0,
+                       threads: int = 2) -> MappingLatency:
+    """The least latency at ``schedule``'s period, modes and mapping (how many firings of each layer run on each
+    PE): the modulo-disjunctive MILP of :mod:`edgedse.formulations.latency_modulo_milp`, warm-started at
+    ``schedule``, its answer evaluated. ``time_limit`` in seconds."""
+    from edgedse.formulations.latency_modulo_milp import build_modulo_latency, read_schedule, warm_start
+    from edgedse.solvers.backends import run_highs
+
+    t0 = time.perf_counter()
+    start_met = evaluate_periodic(problem, schedule)
+    model, fir = build_modulo_latency(problem, schedule, start_met.latency)
+    raw = run_highs(model, time_limit=max(0.1, time_limit - (time.perf_counter() - t0)), threads=threads,
+                    seed=seed, warm_start=warm_start(model, problem, schedule))
+    best, best_met = schedule, start_met
+    if raw.found:
+        sch = read_schedule(problem, schedule, fir, model, raw.values)
+        if sch is not None:
+            met = evaluate_periodic(problem, sch)
+            if met.latency < best_met.latency:
+                best, best_met = sch, met
+    bound = None if raw.bound is None else min(best_met.latency, math.ceil(raw.bound - 1e-6))
+    proven = bound is not None and bound >= best_met.latency
+    return MappingLatency(best, best_met, proven, bound, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
 class LatencyStage:
     schedule: PeriodicSchedule     # never worse than the start: latency, then period, at most the start's
     metrics: PeriodicMetrics
@@ -57,6 +94,8 @@ class LatencyStage:
     cp_s: float                    # seconds CP-SAT ran
     search_s: float                # seconds the neighbourhood search ran (0 when off or not needed)
     circle_s: float = 0.0          # seconds the circle-order search ran (0 when the start fits in one period)
+    mapping_s: float = 0.0         # seconds the exact latency at the best mapping ran (0 when not run)
+    mapping_proven: bool = False   # it proved its schedule the least latency of its mapping and period
 
 
 def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_max: int, time_limit: float,
@@ -85,6 +124,13 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
         met = evaluate_periodic(problem, circled)
         if no_worse(met, best_met, start_met, energy_cap):
             best, best_met = circled, met
+    mapping_s, mapping_proven = 0.0, False
+    if best_met.latency > best.period and best_met.latency > latency_min:
+        at_mapping = latency_at_mapping(problem, best, time_limit=budget.grant(budget.left() * MAPPING_SHARE),
+                                        seed=seed, threads=threads)
+        mapping_s, mapping_proven = at_mapping.wall_s, at_mapping.proven
+        if at_mapping.schedule is not best:  # same mapping, so the same energy
+            best, best_met = at_mapping.schedule, at_mapping.metrics
     left = budget.left()
     cp_limit = budget.grant(left * (1 - LNS_SHARE) if search else left)
     sch, met, cp_bound, raw = solve_latency_model(
@@ -102,7 +148,7 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
         search_s = time.perf_counter() - t0
         if searched is not best:
             best, best_met = searched, evaluate_periodic(problem, searched)
-    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s, circle_s)
+    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s, circle_s, mapping_s, mapping_proven)
 
 
 def no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
