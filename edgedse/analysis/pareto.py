@@ -115,6 +115,7 @@ def _packed_if_better(problem, mappings, period, sch, met, key):
     return sch, met
 
 
+STAGES_SHARE = 0.05  # of a solve's time limit, for the contiguous pipeline-stage mappings at each ε
 PERIOD_FACTORS = (1.0, 1.02, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 
 
@@ -134,9 +135,13 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     previous ε's relaxed mapping packed at this ε, starts CP-SAT. A point is ``certified`` when both solves
     reach their proven bounds (and P_min is proven); ``period_bound`` is the proven lower bound of (2) and
     ``latency_bound`` the largest bound of (1) over the ε's at or above the point's period (each bounds
-    every schedule with P ≤ ε, hence with P ≤ the point's period). The walk stops once
+    every schedule with P ≤ ε, hence with P ≤ the point's period). The contiguous pipeline-stage mappings that
+    fit ε (:func:`~edgedse.solvers.periodic_heuristics.stage_pipeline_schedules`: one iteration crosses each
+    PE once, as one block) are further starts. The walk stops once
     ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
     from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
+    from edgedse.solvers.periodic_heuristics import stage_pipeline_schedules
     from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
@@ -152,9 +157,15 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         eps = max(p_min, int(factor * p_min))
         l_lo, relaxed = relaxed_latency_bound(problem, "latency", period_max=eps, **kw)
         # the previous ε's relaxed mapping leaves slack at this ε, and packs far better than this ε's own,
-        # which loads some PE up to ε (VGG16 at 1.05 · P_min: 49,894 ticks against 149,383)
+        # which loads some PE up to ε (VGG16 at 1.05 · P_min: 49,894 ticks against 149,383); contiguous
+        # pipeline stages cross each PE once (ResNet-18 at 1.02 · P_min: 17,155 ticks packed, against 28,668)
         start, start_met = _packed_if_better(problem, (relaxed, previous_relaxed), eps, previous, previous_met,
                                              key=lambda q: (q.latency, q.period))
+        for staged in stage_pipeline_schedules(problem, eps, time_limit=time_limit * STAGES_SHARE, seed=seed,
+                                               threads=threads):
+            staged_met = evaluate_periodic(problem, staged)
+            if (staged_met.latency, staged_met.period) < (start_met.latency, start_met.period):
+                start, start_met = staged, staged_met
         previous_relaxed = relaxed
         # at a proven P_min the period is fixed and every PE full: half the time goes to periodic_lns there
         stage = latency_stage(problem, start, period_max=eps, period_min=p_floor, latency_min=l_lo or 0,

@@ -1,4 +1,5 @@
-"""Periodic heuristics: pack a mapping into a modulo schedule, a greedy min-max-load mapping, and a GA.
+"""Periodic heuristics: pack a mapping into a modulo schedule, a greedy min-max-load mapping, contiguous
+pipeline-stage mappings, and a GA.
 
 :func:`pack` turns any :class:`Mapping` into a valid periodic schedule at the least period the mapping
 allows (``max`` of PE loads, bus occupancy and the longest firing): firings are taken in topological
@@ -130,6 +131,64 @@ def greedy_mapping(problem: PeriodicProblem, energy_weight: float = 0.0) -> Mapp
 
 
 # -- GA ------------------------------------------------------------------------------------------
+def stage_orders(problem: PeriodicProblem) -> list[tuple[int, ...]]:
+    """Every order of the PEs as pipeline stages, one per order of their kinds (PEs of one kind are
+    interchangeable, so each kind's PEs are taken in index order): 3 for NEURAghe, 6 for mpsoc4."""
+    from itertools import permutations
+
+    kinds = problem.pe_kinds
+    out = []
+    for seq in sorted(set(permutations(kinds))):
+        pool = {kind: [k for k in range(problem.m) if kinds[k] == kind] for kind in set(kinds)}
+        out.append(tuple(pool[kind].pop(0) for kind in seq))
+    return out
+
+
+def stage_pipeline_schedules(problem: PeriodicProblem, period: int, *, time_limit: float = 2.0, seed: int = 0,
+                             threads: int = 2) -> list[PeriodicSchedule]:
+    """Schedules at ``period`` (ticks) of the contiguous pipeline-stage mappings that fit, one per stage order
+    where :mod:`edgedse.formulations.pipeline_stages_cpsat` finds one within ``time_limit`` seconds shared by the
+    orders, each laid out by :func:`stage_blocks`. Empty when no order fits (e.g. at a full minimum period)."""
+    from edgedse.formulations.pipeline_stages_cpsat import build_stage_model, read_stage_mapping
+    from edgedse.solvers.backends import run_cpsat
+
+    orders = stage_orders(problem)
+    out = []
+    for order in orders:
+        built = build_stage_model(problem, period, order)
+        raw = run_cpsat(built.model, time_limit=time_limit / len(orders), threads=threads, seed=seed)
+        if raw.found:
+            out.append(stage_blocks(problem, read_stage_mapping(problem, built, raw.values), order, period))
+    return out
+
+
+def stage_blocks(problem: PeriodicProblem, mapping: Mapping, order: tuple[int, ...], period: int) -> PeriodicSchedule:
+    """A contiguous pipeline-stage ``mapping`` (stage ``s`` on PE ``order[s]``) laid out stage by stage: each
+    stage's firings back to back in topological order of their layers, as one block that starts as early as
+    its firings' inputs allow. Every PE holds one block of at most ``period`` ticks, so the circle never
+    overlaps, and the latency is at most the sum of the stages' loads plus one transfer between stages."""
+    p, P = problem, max(int(period), mapping_min_period(problem, mapping))
+    end: dict[tuple[int, int], int] = {}      # (layer, PE) -> last end there
+    firings = []
+    for k in order:
+        block = [(l, i) for l in p.topological_order for i, pe in enumerate(mapping.pes[l]) if pe == k]
+        durations = [int(p.layers[l].modes[mapping.modes[l]].time[k]) for l, _ in block]
+        start, offset = 0, 0
+        for (l, _), d in zip(block, durations):  # the block starts once each firing's outside inputs have arrived
+            for u in p.predecessors[l]:
+                vol = p.edge_volume(u, mapping.modes[u])
+                for (lu, ku), e in end.items():
+                    if lu == u and ku != k:
+                        start = max(start, e + p.comm_ticks(ku, k, vol) - offset)
+            offset += d
+        t = start
+        for (l, i), d in zip(block, durations):
+            firings.append(Firing(l, i, k, t))
+            end[l, k] = max(end.get((l, k), 0), t + d)
+            t += d
+    return PeriodicSchedule(mapping.modes, tuple(sorted(firings, key=lambda f: (f.layer, f.index))), P)
+
+
 def _slots(problem: PeriodicProblem) -> list[int]:
     return [max(md.firings for md in ly.modes) for ly in problem.layers]
 
