@@ -68,17 +68,22 @@ def tiny(seed: int) -> PeriodicProblem:
                            weight_bytes=1000, activation_bytes=1000, local_capacity=np.zeros(2, dtype=np.int64))
 
 
+def all_mappings(p: PeriodicProblem):
+    """Every mode and PE choice of ``p``, as mappings."""
+    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
+        choices = [list(itertools.product(p.layers[l].modes[a].allowed(), repeat=p.layers[l].modes[a].firings))
+                   for l, a in enumerate(modes)]
+        for pes in itertools.product(*choices):
+            yield Mapping(tuple(modes), tuple(tuple(x) for x in pes))
+
+
 def brute_force_period(p: PeriodicProblem) -> tuple[int, float]:
     """(least period, least energy at that period) over every mode and PE choice."""
     best = None
-    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
-        choices = [itertools.product(p.layers[l].modes[a].allowed(), repeat=p.layers[l].modes[a].firings)
-                   for l, a in enumerate(modes)]
-        for pes in itertools.product(*[list(c) for c in choices]):
-            mp = Mapping(tuple(modes), tuple(tuple(x) for x in pes))
-            e = sum(p.layers[l].modes[a].energy[k] for l, a in enumerate(modes) for k in pes[l])
-            key = (mapping_min_period(p, mp), e)
-            best = key if best is None or key < best else best
+    for mp in all_mappings(p):
+        e = sum(p.layers[l].modes[a].energy[k] for l, a in enumerate(mp.modes) for k in mp.pes[l])
+        key = (mapping_min_period(p, mp), e)
+        best = key if best is None or key < best else best
     return best
 
 
@@ -96,12 +101,8 @@ def test_energy_under_a_period_cap_agrees_with_brute_force():
     p = tiny(3)
     period, _ = brute_force_period(p)
     cap = period + 5
-    best_e = min(sum(p.layers[l].modes[a].energy[k] for l, a in enumerate(modes) for k in pes[l])
-                 for modes in itertools.product(*[range(2)] * 3)
-                 for pes in itertools.product(*[list(itertools.product(p.layers[l].modes[a].allowed(),
-                                                                        repeat=p.layers[l].modes[a].firings))
-                                                for l, a in enumerate(modes)])
-                 if mapping_min_period(p, Mapping(tuple(modes), tuple(tuple(x) for x in pes))) <= cap)
+    best_e = min(sum(p.layers[l].modes[a].energy[k] for l, a in enumerate(mp.modes) for k in mp.pes[l])
+                 for mp in all_mappings(p) if mapping_min_period(p, mp) <= cap)
     for method in ("cpsat", "milp"):
         r = solve_periodic(p, method, "energy", period_cap=cap, time_limit=20, latency=False)
         assert r.objective == pytest.approx(best_e) and r.metrics.period <= cap
@@ -209,14 +210,9 @@ def test_period_energy_front_matches_brute_force():
     from edgedse.analysis.pareto import period_energy_front
 
     p = tiny(2)
-    pts = []
-    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
-        for pes in itertools.product(*[list(itertools.product(p.layers[l].modes[a].allowed(),
-                                                              repeat=p.layers[l].modes[a].firings))
-                                       for l, a in enumerate(modes)]):
-            mp = Mapping(tuple(modes), tuple(tuple(x) for x in pes))
-            pts.append((mapping_min_period(p, mp), round(sum(p.layers[l].modes[a].energy[k]
-                                                             for l, a in enumerate(modes) for k in pes[l]), 9)))
+    pts = [(mapping_min_period(p, mp), round(sum(p.layers[l].modes[a].energy[k]
+                                                 for l, a in enumerate(mp.modes) for k in mp.pes[l]), 9))
+           for mp in all_mappings(p)]
     front = sorted({(c, e) for c, e in pts if not any((c2 <= c and e2 < e) or (c2 < c and e2 <= e) for c2, e2 in pts)})
     for method in ("milp", "cpsat"):
         got = period_energy_front(p, method, max_points=100)
@@ -227,20 +223,18 @@ def brute_force_single_iteration_latency(p: PeriodicProblem) -> int:
     """Least latency of one iteration of a chain when iterations do not overlap: every firing of a layer
     waits for all firings of the previous layer and their transfers; each PE runs its share in turn."""
     best = None
-    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
-        for pes in itertools.product(*[list(itertools.product(p.layers[l].modes[a].allowed(),
-                                                              repeat=p.layers[l].modes[a].firings))
-                                       for l, a in enumerate(modes)]):
-            ends = [(None, 0)]  # (pe, end) of the previous layer's firings
-            for l, a in enumerate(modes):
-                md, vol = p.layers[l].modes[a], (p.edge_volume(l - 1, modes[l - 1]) if l else 0)
-                new = []
-                for k in set(pes[l]):
-                    ready = max(e + (p.comm_ticks(pk, k, vol) if pk is not None else 0) for pk, e in ends)
-                    new.append((k, ready + pes[l].count(k) * int(md.time[k])))
-                ends = new
-            lat = max(e for _, e in ends)
-            best = lat if best is None or lat < best else best
+    for mp in all_mappings(p):
+        modes, pes = mp.modes, mp.pes
+        ends = [(None, 0)]  # (pe, end) of the previous layer's firings
+        for l, a in enumerate(modes):
+            md, vol = p.layers[l].modes[a], (p.edge_volume(l - 1, modes[l - 1]) if l else 0)
+            new = []
+            for k in set(pes[l]):
+                ready = max(e + (p.comm_ticks(pk, k, vol) if pk is not None else 0) for pk, e in ends)
+                new.append((k, ready + pes[l].count(k) * int(md.time[k])))
+            ends = new
+        lat = max(e for _, e in ends)
+        best = lat if best is None or lat < best else best
     return best
 
 

@@ -1,8 +1,6 @@
 """Contiguous pipeline-stage mappings (formulations/pipeline_stages_cpsat.py, periodic_heuristics.stage_*)."""
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from conftest import ROOT
@@ -12,7 +10,7 @@ from edgedse.formulations.pipeline_stages_cpsat import SPLIT_WEIGHT, build_stage
 from edgedse.models.periodic import BUS_UNITS_PER_TICK, Mapping
 from edgedse.solvers.backends import run_cpsat
 from edgedse.solvers.periodic_heuristics import stage_blocks, stage_orders, stage_pipeline_schedules
-from test_periodic import brute_force_period, tiny
+from test_periodic import all_mappings, brute_force_period, tiny
 
 RESNET = ROOT / "instances" / "resnet18_mpsoc4_periodic.yaml"
 VGG = ROOT / "instances" / "vgg16_neuraghe.yaml"
@@ -38,14 +36,6 @@ def stage_cost(p, mapping: Mapping, order, P: int) -> int | None:
     if max(loads) > P or bus > BUS_UNITS_PER_TICK * P or any(first[v] < last[u] for u, v in p.edges):
         return None
     return sum(loads) + SPLIT_WEIGHT * sum(last[l] - first[l] for l in first)
-
-
-def all_mappings(p):
-    for modes in itertools.product(*[range(len(ly.modes)) for ly in p.layers]):
-        choices = [list(itertools.product(p.layers[l].modes[a].allowed(), repeat=p.layers[l].modes[a].firings))
-                   for l, a in enumerate(modes)]
-        for pes in itertools.product(*choices):
-            yield Mapping(tuple(modes), tuple(tuple(x) for x in pes))
 
 
 def test_stage_orders_are_one_per_order_of_kinds(resnet):

@@ -102,13 +102,18 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
 def _packed_if_better(problem, mappings, period, sch, met, key):
     """``(schedule, metrics)``: the best under ``key`` of ``(sch, met)`` and each of the relaxations'
     ``mappings`` (None entries skipped) packed at ``period`` (None: the least period it allows)."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
     from edgedse.solvers.periodic_heuristics import pack
 
-    for mapping in mappings:
-        if mapping is None:
-            continue
-        cand = pack(problem, mapping, period)
+    packed = (pack(problem, mapping, period) for mapping in mappings if mapping is not None)
+    return _best_of(problem, packed, sch, met, key)
+
+
+def _best_of(problem, candidates, sch, met, key):
+    """``(schedule, metrics)``: the best under ``key`` of ``(sch, met)`` and each schedule of ``candidates``
+    (evaluated; the first of equals kept)."""
+    from edgedse.analysis.periodic_evaluator import evaluate_periodic
+
+    for cand in candidates:
         cand_met = evaluate_periodic(problem, cand)
         if key(cand_met) < key(met):
             sch, met = cand, cand_met
@@ -139,7 +144,6 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     fit ε (:func:`~edgedse.solvers.periodic_heuristics.stage_pipeline_schedules`: one iteration crosses each
     PE once, as one block) are further starts. The walk stops once
     ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further."""
-    from edgedse.analysis.periodic_evaluator import evaluate_periodic
     from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
     from edgedse.solvers.periodic_heuristics import stage_pipeline_schedules
     from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
@@ -161,11 +165,9 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         # pipeline stages cross each PE once (ResNet-18 at 1.02 · P_min: 17,155 ticks packed, against 28,668)
         start, start_met = _packed_if_better(problem, (relaxed, previous_relaxed), eps, previous, previous_met,
                                              key=lambda q: (q.latency, q.period))
-        for staged in stage_pipeline_schedules(problem, eps, time_limit=time_limit * STAGES_SHARE, seed=seed,
-                                               threads=threads):
-            staged_met = evaluate_periodic(problem, staged)
-            if (staged_met.latency, staged_met.period) < (start_met.latency, start_met.period):
-                start, start_met = staged, staged_met
+        staged = stage_pipeline_schedules(problem, eps, time_limit=time_limit * STAGES_SHARE, seed=seed,
+                                          threads=threads)
+        start, start_met = _best_of(problem, staged, start, start_met, key=lambda q: (q.latency, q.period))
         previous_relaxed = relaxed
         # at a proven P_min the period is fixed and every PE full: half the time goes to periodic_lns there
         stage = latency_stage(problem, start, period_max=eps, period_min=p_floor, latency_min=l_lo or 0,

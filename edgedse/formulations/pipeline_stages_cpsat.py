@@ -102,7 +102,7 @@ def define_capacity(m, p: PeriodicProblem, order, P: int, z, n):
         loads[s].append(int(p.layers[l].modes[a].time[order[s]]) * x)
     for terms in loads:
         m.Add(sum(terms) <= P)
-    m.Add(sum(md.bus * md.firings * z[l, a] for (l, a) in z for md in (p.layers[l].modes[a],))
+    m.Add(sum(p.layers[l].modes[a].bus * p.layers[l].modes[a].firings * z[l, a] for l, a in z)
           <= BUS_UNITS_PER_TICK * P)
     return sum(sum(terms) for terms in loads)
 

@@ -130,7 +130,7 @@ def greedy_mapping(problem: PeriodicProblem, energy_weight: float = 0.0) -> Mapp
     return Mapping(tuple(modes), tuple(pes))
 
 
-# -- GA ------------------------------------------------------------------------------------------
+# -- contiguous pipeline stages ----------------------------------------------------------------
 def stage_orders(problem: PeriodicProblem) -> list[tuple[int, ...]]:
     """Every order of the PEs as pipeline stages, one per order of their kinds (PEs of one kind are
     interchangeable, so each kind's PEs are taken in index order): 3 for NEURAghe, 6 for mpsoc4."""
@@ -168,7 +168,7 @@ def stage_blocks(problem: PeriodicProblem, mapping: Mapping, order: tuple[int, .
     its firings' inputs allow. Every PE holds one block of at most ``period`` ticks, so the circle never
     overlaps, and the latency is at most the sum of the stages' loads plus one transfer between stages."""
     p, P = problem, max(int(period), mapping_min_period(problem, mapping))
-    end: dict[tuple[int, int], int] = {}      # (layer, PE) -> last end there
+    ends: dict[int, dict[int, int]] = {l: {} for l in range(p.n_layers)}  # layer -> PE -> last end there
     firings = []
     for k in order:
         block = [(l, i) for l in p.topological_order for i, pe in enumerate(mapping.pes[l]) if pe == k]
@@ -177,18 +177,19 @@ def stage_blocks(problem: PeriodicProblem, mapping: Mapping, order: tuple[int, .
         for (l, _), d in zip(block, durations):  # the block starts once each firing's outside inputs have arrived
             for u in p.predecessors[l]:
                 vol = p.edge_volume(u, mapping.modes[u])
-                for (lu, ku), e in end.items():
-                    if lu == u and ku != k:
-                        start = max(start, e + p.comm_ticks(ku, k, vol) - offset)
+                for k_u, e in ends[u].items():
+                    if k_u != k:
+                        start = max(start, e + p.comm_ticks(k_u, k, vol) - offset)
             offset += d
         t = start
         for (l, i), d in zip(block, durations):
             firings.append(Firing(l, i, k, t))
-            end[l, k] = max(end.get((l, k), 0), t + d)
+            ends[l][k] = max(ends[l].get(k, 0), t + d)
             t += d
     return PeriodicSchedule(mapping.modes, tuple(sorted(firings, key=lambda f: (f.layer, f.index))), P)
 
 
+# -- GA ------------------------------------------------------------------------------------------
 def _slots(problem: PeriodicProblem) -> list[int]:
     return [max(md.firings for md in ly.modes) for ly in problem.layers]
 
