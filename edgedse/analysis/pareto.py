@@ -140,7 +140,8 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     previous ε's relaxed mapping packed at this ε, starts CP-SAT. A point is ``certified`` when both solves
     reach their proven bounds (and P_min is proven); ``period_bound`` is the proven lower bound of (2) and
     ``latency_bound`` the largest bound of (1) over the ε's at or above the point's period (each bounds
-    every schedule with P ≤ ε, hence with P ≤ the point's period). The contiguous pipeline-stage mappings that
+    every schedule with P ≤ ε, hence with P ≤ the point's period) and of the relaxation at the point's own
+    period when (2) lowered it below ε. The contiguous pipeline-stage mappings that
     fit ε (:func:`~edgedse.solvers.periodic_heuristics.stage_pipeline_schedules`: one iteration crosses each
     PE once, as one block) are further starts. The walk stops once
     ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further."""
@@ -176,7 +177,9 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         bounds_at.append((eps, max(b for b in (l_lo, stage.cp_bound, 0) if b is not None)))
         p_lo = p_min
         if factor != factors[0]:
-            p_relaxed, relaxed = relaxed_latency_bound(problem, "period", latency_cap=met.latency, **kw)
+            # capped at the period found (the least period is no larger), which enables the wrap-cover cuts
+            p_relaxed, relaxed = relaxed_latency_bound(problem, "period", latency_cap=met.latency,
+                                                       period_max=met.period, **kw)
             p_lo = max(p_min, p_relaxed or 0)
             cap = met.latency  # the relaxation's mapping, packed, may already be the answer
             sch, met = _packed_if_better(problem, (relaxed,), None, sch, met,
@@ -189,6 +192,10 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
                 sch, met = tight, tight_met
         p_bound = max(p_lo, p_cp or 0)
         p_proven = met.period <= p_bound and (factor != factors[0] or first.status == Status.OPTIMAL)
+        if met.period < eps and met.latency > max(b for e, b in bounds_at if e >= met.period):
+            # ε's bound holds for every P ≤ ε; the point's own, smaller period bounds its latency more tightly
+            l_own, _ = relaxed_latency_bound(problem, "latency", period_max=met.period, **kw)
+            bounds_at.append((met.period, l_own or 0))
         # every ε ≥ the period found bounds its latency; an earlier, smaller ε gives the stronger bound
         l_bound = max(b for e, b in bounds_at if e >= met.period)
         points.append(PeriodPoint(met.period, met.energy_j, met.latency, met.latency <= l_bound and p_proven,
