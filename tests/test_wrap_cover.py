@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.formats.periodic_yaml import read_periodic_instance
-from edgedse.formulations.latency_bound_milp import build_latency_bound, least_layer_span
+from edgedse.formulations.latency_bound_milp import build_latency_bound
 from edgedse.solvers.backends import run_highs
 from edgedse.solvers.periodic import relaxed_latency_bound
 from edgedse.solvers.periodic_heuristics import mapping_min_period, pack
@@ -88,12 +88,12 @@ def test_wrapped_network_schedules_satisfy_the_cuts(request, which, n):
     assert_schedule_satisfies_cuts(p, sch)
 
 
-def test_least_layer_span_by_hand(vgg):
+def test_least_span_by_hand(vgg):
     """VGG16's conv1_2 (layer 1; 1/2/4/8 firings of 2191/1096/548/274 ticks on the CE, 31.7× that on each ARM):
     8 firings spread over 3 PEs take at least ⌈8·274/3⌉ = 731; one firing 2191. The first pool (ARM only,
     189/95/48/24): 2 firings of 95, or ⌈4·48/2⌉ = 96."""
-    assert least_layer_span(vgg, 1) == 731
-    assert least_layer_span(vgg, 2) == 95
+    assert vgg.least_span(1) == 731
+    assert vgg.least_span(2) == 95
 
 
 @pytest.mark.parametrize("which, n, cap, without, with_cuts", [

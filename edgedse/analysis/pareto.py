@@ -192,12 +192,13 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
                 sch, met = tight, tight_met
         p_bound = max(p_lo, p_cp or 0)
         p_proven = met.period <= p_bound and (factor != factors[0] or first.status == Status.OPTIMAL)
-        if met.period < eps and met.latency > max(b for e, b in bounds_at if e >= met.period):
+        # every ε ≥ the period found bounds its latency; an earlier, smaller ε gives the stronger bound
+        l_bound = max(b for e, b in bounds_at if e >= met.period)
+        if met.period < eps and met.latency > l_bound:
             # ε's bound holds for every P ≤ ε; the point's own, smaller period bounds its latency more tightly
             l_own, _ = relaxed_latency_bound(problem, "latency", period_max=met.period, **kw)
             bounds_at.append((met.period, l_own or 0))
-        # every ε ≥ the period found bounds its latency; an earlier, smaller ε gives the stronger bound
-        l_bound = max(b for e, b in bounds_at if e >= met.period)
+            l_bound = max(l_bound, l_own or 0)
         points.append(PeriodPoint(met.period, met.energy_j, met.latency, met.latency <= l_bound and p_proven,
                                   sch, l_bound, p_bound))
         previous, previous_met = sch, met

@@ -38,8 +38,6 @@ pool once, 274 ticks in a row, and proves 5,214; CP-SAT proves 3,548 in 120 s (5
 """
 from __future__ import annotations
 
-import math
-
 from edgedse.models.periodic import PeriodicProblem
 
 
@@ -98,32 +96,23 @@ def build_latency_bound(problem: PeriodicProblem, objective: str = "latency", *,
     return m
 
 
-def least_layer_span(problem: PeriodicProblem, layer: int) -> int:
-    """Ticks: a lower bound on ``T_l − S_l`` of one iteration — over the modes, the longer of one firing and the
-    firings' work spread evenly over the PEs allowed (a PE runs one iteration's firings one after another)."""
-    spans = []
-    for mode in problem.layers[layer].modes:
-        times = [int(mode.time[k]) for k in mode.allowed()]
-        if times:
-            spans.append(max(min(times), math.ceil(mode.firings * min(times) / len(times))))
-    return min(spans, default=0)
-
-
 def define_wrap_cover(m, problem: PeriodicProblem, work, period_max: int, latency_cap: int) -> None:
     """The wrap-cover inequalities (needs both caps: they size the big-Ms). For a PE k and layers u, v both
     able to run on k, v a descendant of u, the interval ``I = [a, b) = [G[u,k], F[v,k])``: if ``b − a ≤ P``
     its ticks sit on distinct points of k's circle, each covered by the iteration's own work executed in I,
     by idle time, or by work executed a period or more away — before ``b − P`` or after ``a + P``. So
 
-        ``c = (b − a) − W_uvk − (P − load_k) ≤ (b − P − head_uvk)⁺ + (L − tail_uvk − a − P)⁺``  unless ``b − a ≥ P``
+        ``c = (b − a) − W_uvk − (P − load_k) ≤ (b − P − head_uvk)⁺ + (L − tail_uvk − a − P)⁺``
+        unless ``b − a ≥ P``
 
     ``W_uvk``: work on k of the layers that may run in I (neither ancestors of u nor u, nor v nor its
-    descendants); ``head_uvk``: the least earliest start (longest path of :func:`least_layer_span` from the
-    sources, times counted from the iteration's first start) of a layer not v nor below it with positive time on
-    k — a firing executed before ``b − P`` starts no earlier; ``tail_uvk``: the least time from the end of a
-    layer neither u nor above it, with positive time on k, to the iteration's end — a firing executed after
-    ``a + P`` ends by ``L − tail``. Binaries ``wrap_long`` (b − a ≥ P), ``wrap_before``, ``wrap_after`` (which
-    positive part is taken); ``T_l ≤ L`` (every firing ends within the latency of the first start).
+    descendants); ``head_uvk``: the least earliest start (longest path of
+    :meth:`~edgedse.models.periodic.PeriodicProblem.least_span` from the sources, times counted from the
+    iteration's first start) of a layer not v nor below it with positive time on k — a firing executed before
+    ``b − P`` starts no earlier; ``tail_uvk``: the least time from the end of a layer neither u nor above it,
+    with positive time on k, to the iteration's end — a firing executed after ``a + P`` ends by ``L − tail``.
+    Binaries ``wrap_long`` (b − a ≥ P), ``wrap_before``, ``wrap_after`` (which positive part is taken);
+    ``T_l ≤ L`` (every firing ends within the latency of the first start).
 
     Why it pays: at a period cap a little above the stage-1 mapping's load, an iteration that leaves a PE and
     comes back must leave gaps there no longer than the PE's idle time, or wrap a full period; the layer spans
@@ -134,30 +123,25 @@ def define_wrap_cover(m, problem: PeriodicProblem, work, period_max: int, latenc
 
     p, g = problem, problem.graph
     layers = range(p.n_layers)
-    md = problem.layers
 
     def runs(l, k, positive=False):
-        return any(k in mode.allowed() and (mode.time[k] > 0 or not positive) for mode in md[l].modes)
+        return any(k in mode.allowed() and (mode.time[k] > 0 or not positive) for mode in p.layers[l].modes)
 
-    span = {l: least_layer_span(p, l) for l in layers}
-    head, tail = {}, {}
-    for l in p.topological_order:
-        head[l] = max((head[u] + span[u] for u in g.predecessors(l)), default=0)
-    for l in reversed(p.topological_order):
-        tail[l] = max((tail[v] + span[v] for v in g.successors(l)), default=0)
+    head, tail = p.heads_and_tails
+    above = {l: nx.ancestors(g, l) | {l} for l in layers}
+    below = {l: nx.descendants(g, l) | {l} for l in layers}
     load = {k: sum(work(l, k) for l in layers) for k in range(p.m)}
     big = 2 * latency_cap + period_max + 1
     m.end_within_latency = pyo.Constraint(layers, rule=lambda m, l: m.T[l] <= m.L)
     triples = []
     for k in range(p.m):
+        busy = [w for w in layers if runs(w, k, positive=True)]  # layers whose firings can cover a point of k
+        earliest = {v: min((head[w] for w in busy if w not in below[v]), default=None) for v in layers}
         for u in (u for u in layers if runs(u, k)):
-            above_u = nx.ancestors(g, u) | {u}
-            for v in (v for v in nx.descendants(g, u) if runs(v, k)):
-                below_v = nx.descendants(g, v) | {v}
-                between = [w for w in layers if w not in above_u and w not in below_v]
-                hd = min((head[w] for w in layers if w not in below_v and runs(w, k, True)), default=None)
-                tl = min((tail[w] for w in layers if w not in above_u and runs(w, k, True)), default=None)
-                triples.append((u, v, k, between, hd, tl))
+            tl = min((tail[w] for w in busy if w not in above[u]), default=None)
+            for v in (v for v in sorted(below[u] - {u}) if runs(v, k)):
+                between = [w for w in layers if w not in above[u] and w not in below[v]]
+                triples.append((u, v, k, between, earliest[v], tl))
     idx = range(len(triples))
     m.cover_before = pyo.Var(idx, bounds=(0, latency_cap))
     m.cover_after = pyo.Var(idx, bounds=(0, latency_cap))

@@ -33,6 +33,7 @@ import networkx as nx
 import numpy as np
 
 from edgedse.errors import InfeasibleError, InputError
+from edgedse.models.problems import heads_and_tails
 
 NOT_ALLOWED = -1
 BUS_UNITS_PER_TICK = 1000  # bus occupancy is counted in milliticks
@@ -147,6 +148,23 @@ class PeriodicProblem:
     @cached_property
     def topological_order(self) -> list[int]:
         return list(nx.lexicographical_topological_sort(self.graph))
+
+    def least_span(self, layer: int) -> int:
+        """Ticks: a lower bound on the span of one iteration's firings of ``layer`` (first start to last end) —
+        over the modes, the longer of one firing and the firings' work spread evenly over the PEs allowed (a PE
+        runs one iteration's firings one after another)."""
+        spans = []
+        for mode in self.layers[layer].modes:
+            times = [int(mode.time[k]) for k in mode.allowed()]
+            if times:
+                spans.append(max(min(times), math.ceil(mode.firings * min(times) / len(times))))
+        return min(spans, default=0)
+
+    @cached_property
+    def heads_and_tails(self) -> tuple[list[int], list[int]]:
+        """Longest paths of :meth:`least_span` with transfers free (ticks): ``head_l`` = before layer l's first
+        start, ``tail_l`` = after its last end. Valid bounds for every schedule, times from the first start."""
+        return heads_and_tails(self.graph, self.topological_order, self.least_span)
 
     def comm_ticks(self, k: int, l: int, volume: float) -> int:
         """Ticks to move ``volume`` bytes from PE k to PE l (0 on the same PE or for no data)."""

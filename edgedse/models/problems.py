@@ -29,6 +29,19 @@ from edgedse.errors import InfeasibleError, InputError
 NOT_ALLOWED = -1
 
 
+def heads_and_tails(graph: nx.DiGraph, order, duration) -> tuple[list[int], list[int]]:
+    """Longest paths in a DAG whose nodes are ``0..n-1`` (``order``: topological), node ``i`` lasting
+    ``duration(i)`` ticks and edges free: ``head_i`` = the longest path before i starts, ``tail_i`` = after it
+    ends. With each duration a lower bound, both are valid bounds for every schedule."""
+    n = graph.number_of_nodes()
+    head, tail = [0] * n, [0] * n
+    for i in order:
+        head[i] = max((head[u] + duration(u) for u in graph.predecessors(i)), default=0)
+    for i in reversed(order):
+        tail[i] = max((duration(j) + tail[j] for j in graph.successors(i)), default=0)
+    return head, tail
+
+
 @dataclass(frozen=True)
 class ScheduleProblem:
     """A heterogeneous DAG-scheduling instance (see the module docstring for notation).
@@ -149,12 +162,7 @@ class ScheduleProblem:
     def heads_and_tails(self) -> tuple[list[int], list[int]]:
         """Longest paths with every task at its fastest time and transfers free (ticks):
         ``head_i`` = before i starts, ``tail_i`` = after i ends. Valid bounds for every schedule."""
-        head, tail = [0] * self.n, [0] * self.n
-        for i in self.topological_order:
-            head[i] = max((head[u] + self.min_time(u) for u in self.graph.predecessors(i)), default=0)
-        for i in reversed(self.topological_order):
-            tail[i] = max((self.min_time(j) + tail[j] for j in self.graph.successors(i)), default=0)
-        return head, tail
+        return heads_and_tails(self.graph, self.topological_order, self.min_time)
 
     @cached_property
     def serial_horizon(self) -> int:
