@@ -110,3 +110,22 @@ def test_cuts_prove_the_least_period_under_a_latency_cap(request, which, n, cap,
     cut, mapping = relaxed_latency_bound(p, "period", latency_cap=cap, period_max=2 * with_cuts, time_limit=30)
     assert (plain, cut) == (without, with_cuts)
     assert mapping is not None and mapping_min_period(p, mapping) <= with_cuts
+
+
+def test_first_start_on_the_pe_bounds_the_cover_before_a_gap(vgg):
+    """VGG16[:4] at P_min = 3,287 ticks, latency capped at 7,522 (a schedule the front finds): the CE is full
+    (conv1_2 2,191 + conv2_1 1,096). The pool between them leaves the CE a gap of at least 252 ticks, which
+    only CE work executed a period away can cover. Before: no CE work starts before conv1_2, which starts
+    after conv1_1 on the ARMs (``first_on[CE] ≥ 1,675``), so the gap ends no earlier than
+    3,287 + 1,675 + 252 = 5,214 ticks, and conv2_1's 1,096 ticks follow: 6,310. Without the cap (no cuts) the
+    relaxation proves only the layer spans, 5,214."""
+    p = vgg.prefix(4)
+    assert p.lower_bound() <= 3287
+    plain, _ = relaxed_latency_bound(p, "latency", period_max=3287, time_limit=30)
+    capped, mapping = relaxed_latency_bound(p, "latency", period_max=3287, latency_cap=7522, time_limit=30)
+    assert (plain, capped) == (5214, 6310)
+    m = build_latency_bound(p, "latency", period_max=3287, latency_cap=7522)
+    raw = run_highs(m, time_limit=30, threads=1, seed=0)
+    ce = p.pe_names.index("ce")
+    assert raw.proven_optimal and raw.values[m.first_on[ce]] >= 1675 - 1e-6  # in every feasible point
+    assert mapping_min_period(p, mapping) <= 3287
