@@ -130,9 +130,6 @@ def define_wrap_cover(m, problem: PeriodicProblem, work, period_max: int, latenc
     p, g = problem, problem.graph
     layers = range(p.n_layers)
 
-    def runs(l, k, positive=False):
-        return any(k in mode.allowed() and (mode.time[k] > 0 or not positive) for mode in p.layers[l].modes)
-
     head, tail = p.heads_and_tails
     above = {l: nx.ancestors(g, l) | {l} for l in layers}
     below = {l: nx.descendants(g, l) | {l} for l in layers}
@@ -142,11 +139,11 @@ def define_wrap_cover(m, problem: PeriodicProblem, work, period_max: int, latenc
     define_first_and_last_on_pe(m, p, work, latency_cap)
     triples = []
     for k in range(p.m):
-        busy = [w for w in layers if runs(w, k, positive=True)]  # layers whose firings can cover a point of k
+        busy = [w for w in layers if runs_on(p, w, k, positive=True)]  # layers whose firings can cover a point of k
         earliest = {v: min((head[w] for w in busy if w not in below[v]), default=None) for v in layers}
-        for u in (u for u in layers if runs(u, k)):
+        for u in (u for u in layers if runs_on(p, u, k)):
             tl = min((tail[w] for w in busy if w not in above[u]), default=None)
-            for v in (v for v in sorted(below[u] - {u}) if runs(v, k)):
+            for v in (v for v in sorted(below[u] - {u}) if runs_on(p, v, k)):
                 between = [w for w in layers if w not in above[u] and w not in below[v]]
                 triples.append((u, v, k, between, earliest[v], tl))
     idx = range(len(triples))
@@ -176,6 +173,11 @@ def define_wrap_cover(m, problem: PeriodicProblem, work, period_max: int, latenc
             m.wrap_cover.add(m.cover_after[i] <= m.last_on[k] - a - m.P + big * (1 - m.wrap_after[i]))
 
 
+def runs_on(problem: PeriodicProblem, l: int, k: int, positive: bool = False) -> bool:
+    """Whether some mode of layer ``l`` may run on PE ``k`` (``positive``: with a firing time above zero)."""
+    return any(k in mode.allowed() and (mode.time[k] > 0 or not positive) for mode in problem.layers[l].modes)
+
+
 def define_first_and_last_on_pe(m, problem: PeriodicProblem, work, latency_cap: int) -> None:
     """The first start ``first_on[k]`` and last end ``last_on[k]`` (ticks from the iteration's first start) of
     the iteration's firings on PE k, for the wrap-cover inequalities: work executed on k before ``b − P`` fits in
@@ -192,9 +194,8 @@ def define_first_and_last_on_pe(m, problem: PeriodicProblem, work, latency_cap: 
     import pyomo.environ as pyo
 
     p = problem
-    pes = [k for k in range(p.m) if any(k in md.allowed() for ly in p.layers for md in ly.modes)]
-    pairs = [(l, k) for k in pes for l in range(p.n_layers)
-             if any(k in md.allowed() for md in p.layers[l].modes)]
+    pairs = [(l, k) for k in range(p.m) for l in range(p.n_layers) if runs_on(p, l, k)]
+    pes = sorted({k for _, k in pairs})
     m.first_on = pyo.Var(pes, bounds=(0, latency_cap))
     m.last_on = pyo.Var(pes, bounds=(0, latency_cap))
     m.first_is = pyo.Var(pairs, domain=pyo.Binary)
@@ -207,10 +208,12 @@ def define_first_and_last_on_pe(m, problem: PeriodicProblem, work, latency_cap: 
         m.first_last.add(m.last_is[l, k] <= work(l, k))
     for k in pes:
         mine = [l for l, kk in pairs if kk == k]
-        m.first_last.add(sum(m.first_is[l, k] for l in mine) <= 1)
-        m.first_last.add(sum(m.last_is[l, k] for l in mine) <= 1)
+        firsts = sum(m.first_is[l, k] for l in mine)
+        lasts = sum(m.last_is[l, k] for l in mine)
+        m.first_last.add(firsts <= 1)
+        m.first_last.add(lasts <= 1)
         for (l, a, kk) in m.u:  # one of each as soon as a firing with positive time runs on k
             if kk == k and p.layers[l].modes[a].time[k] > 0:
-                m.first_last.add(sum(m.first_is[j, k] for j in mine) >= m.u[l, a, k])
-                m.first_last.add(sum(m.last_is[j, k] for j in mine) >= m.u[l, a, k])
+                m.first_last.add(firsts >= m.u[l, a, k])
+                m.first_last.add(lasts >= m.u[l, a, k])
         m.first_last.add(m.last_on[k] <= m.L)
