@@ -72,10 +72,11 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     for k in range(p.m):
         load.append(sum(int(p.layers[l].modes[a].time[k]) * v for (l, a, kk), v in n.items() if kk == k))
         m.Add(load[k] <= P)
-    # symmetry: of identical PEs (same kind), the first carries at least the load of the next
-    for k in range(p.m - 1):
-        if p.pe_kinds[k] == p.pe_kinds[k + 1]:
-            m.Add(load[k] >= load[k + 1])
+    # symmetry (as period_milp.define_pe_symmetry): of interchangeable PEs, the first carries at least the
+    # load of the next
+    for group in p.interchangeable_pe_groups:
+        for k, j in zip(group, group[1:]):
+            m.Add(load[k] >= load[j])
     # define_bus
     m.Add(sum(p.layers[l].modes[a].bus * p.layers[l].modes[a].firings * v for (l, a), v in z.items())
           <= BUS_UNITS_PER_TICK * P)
@@ -86,6 +87,9 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     goal = P if objective == "period" else energy
     m.Minimize(goal)
     if hint is not None:
+        from edgedse.models.periodic import canonical_mapping
+
+        hint = canonical_mapping(p, hint)  # as the symmetry breaking orders the PEs
         for l, a in enumerate(hint.modes):
             for aa in range(len(p.layers[l].modes)):
                 m.AddHint(z[l, aa], int(aa == a))

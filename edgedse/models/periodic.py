@@ -166,6 +166,32 @@ class PeriodicProblem:
         start, ``tail_l`` = after its last end. Valid bounds for every schedule, times from the first start."""
         return heads_and_tails(self.graph, self.topological_order, self.least_span)
 
+    @cached_property
+    def interchangeable_pe_groups(self) -> tuple[tuple[int, ...], ...]:
+        """Groups (two PEs or more, ascending) of interchangeable PEs: swapping two of them maps the problem onto
+        itself — same kind, local memory, and every mode's firing time, energy and working set there, and the
+        same links to and from every other PE. Relabelling PEs within a group therefore maps every schedule to
+        one with the same period, latency, energy, bus and memory use: what the formulations' symmetry breaking
+        (loads non-increasing within a group, :func:`canonical_mapping`) relies on."""
+        def swappable(k: int, j: int) -> bool:
+            perm = list(range(self.m))
+            perm[k], perm[j] = j, k
+            same_links = all(np.array_equal(a, a[np.ix_(perm, perm)]) for a in (self.link_bandwidth,
+                                                                                  self.link_latency))
+            same_modes = all(md.time[k] == md.time[j] and md.energy[k] == md.energy[j]
+                             and md.memory[k] == md.memory[j] for ly in self.layers for md in ly.modes)
+            return (self.pe_kinds[k] == self.pe_kinds[j] and self.local_capacity[k] == self.local_capacity[j]
+                    and same_links and same_modes)
+
+        groups: list[list[int]] = []
+        for k in range(self.m):
+            home = next((g for g in groups if swappable(g[0], k)), None)
+            if home is None:
+                groups.append([k])
+            else:
+                home.append(k)
+        return tuple(tuple(g) for g in groups if len(g) > 1)
+
     def comm_ticks(self, k: int, l: int, volume: float) -> int:
         """Ticks to move ``volume`` bytes from PE k to PE l (0 on the same PE or for no data)."""
         if k == l or volume <= 0:
@@ -246,3 +272,31 @@ class PeriodicProblem:
                              f"{self.lower_bound() * self.tick_s:.6g} s (resource {self.resource_bound() * self.tick_s:.6g}"
                              f" s, cycle {self.cycle_bound() * self.tick_s:.6g} s)",
                              "raise the budget to at least the lower bound")
+
+
+def pe_loads(problem: PeriodicProblem, modes, pes_of_firings) -> list[int]:
+    """Ticks of work per period on each PE: ``Σ d[l, modes[l], k]`` over ``(l, k)`` in ``pes_of_firings``."""
+    load = [0] * problem.m
+    for l, k in pes_of_firings:
+        load[k] += int(problem.layers[l].modes[modes[l]].time[k])
+    return load
+
+
+def canonical_relabel(problem: PeriodicProblem, load: list[int]) -> list[int]:
+    """``new_pe[k]``: within each of :attr:`PeriodicProblem.interchangeable_pe_groups`, the PEs relabelled so
+    their ``load`` is non-increasing (ties keep their order) — the order the formulations' symmetry breaking
+    imposes."""
+    new_pe = list(range(problem.m))
+    for group in problem.interchangeable_pe_groups:
+        by_load = sorted(group, key=lambda k: -load[k])
+        for slot, k in zip(group, by_load):
+            new_pe[k] = slot
+    return new_pe
+
+
+def canonical_mapping(problem: PeriodicProblem, mapping: Mapping) -> Mapping:
+    """``mapping`` with the PEs of each interchangeable group relabelled by non-increasing load (same period
+    bound, energy and bus use): the order the formulations' symmetry breaking imposes."""
+    load = pe_loads(problem, mapping.modes, ((l, k) for l, ks in enumerate(mapping.pes) for k in ks))
+    new_pe = canonical_relabel(problem, load)
+    return replace(mapping, pes=tuple(tuple(new_pe[k] for k in ks) for ks in mapping.pes))
