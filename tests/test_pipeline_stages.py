@@ -1,6 +1,8 @@
 """Contiguous pipeline-stage mappings (formulations/pipeline_stages_cpsat.py, periodic_heuristics.stage_*)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from conftest import ROOT
@@ -38,12 +40,16 @@ def stage_cost(p, mapping: Mapping, order, P: int) -> int | None:
     return sum(loads) + SPLIT_WEIGHT * sum(last[l] - first[l] for l in first)
 
 
-def test_stage_orders_are_one_per_order_of_kinds(resnet):
+def test_stage_orders_are_one_per_order_up_to_interchangeable_pes(resnet):
     vgg = read_periodic_instance(VGG)
     assert stage_orders(vgg) == [(0, 1, 2), (0, 2, 1), (2, 0, 1)]  # arm, arm, ce: 3!/2! orders
     orders = stage_orders(resnet)  # big, big, little, little: 4!/(2!·2!) orders
     assert len(orders) == 6 and len(set(orders)) == 6
     assert all(sorted(o) == [0, 1, 2, 3] for o in orders)
+    # one kind but different local memory: not interchangeable, so all 3! orders
+    cap = vgg.local_capacity.copy()
+    cap[1] = 1 << 20
+    assert len(stage_orders(replace(vgg, local_capacity=cap))) == 6
 
 
 @pytest.mark.parametrize("seed", range(4))

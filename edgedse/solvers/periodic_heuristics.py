@@ -132,15 +132,19 @@ def greedy_mapping(problem: PeriodicProblem, energy_weight: float = 0.0) -> Mapp
 
 # -- contiguous pipeline stages ----------------------------------------------------------------
 def stage_orders(problem: PeriodicProblem) -> list[tuple[int, ...]]:
-    """Every order of the PEs as pipeline stages, one per order of their kinds (PEs of one kind are
-    interchangeable, so each kind's PEs are taken in index order): 3 for NEURAghe, 6 for mpsoc4."""
+    """Every order of the PEs as pipeline stages, up to swaps of interchangeable PEs
+    (:attr:`~edgedse.models.periodic.PeriodicProblem.interchangeable_pe_groups`, taken in index order): 3 for
+    NEURAghe, 6 for mpsoc4."""
     from itertools import permutations
 
-    kinds = problem.pe_kinds
+    group_of = list(range(problem.m))  # a PE with no twin is a group of its own
+    for group in problem.interchangeable_pe_groups:
+        for k in group:
+            group_of[k] = group[0]
     out = []
-    for seq in sorted(set(permutations(kinds))):
-        pool = {kind: [k for k in range(problem.m) if kinds[k] == kind] for kind in set(kinds)}
-        out.append(tuple(pool[kind].pop(0) for kind in seq))
+    for seq in sorted(set(permutations(group_of))):
+        pool = {g: [k for k in range(problem.m) if group_of[k] == g] for g in set(group_of)}
+        out.append(tuple(pool[g].pop(0) for g in seq))
     return out
 
 
