@@ -42,8 +42,9 @@ PERIODIC_INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 
 def add_prefix_arguments(ap, vgg: str, resnet: str) -> None:
     """``--vgg`` and ``--resnet``: comma-separated prefix sizes of the two pipelined instances (defaults given)."""
-    ap.add_argument("--vgg", default=vgg, help="prefix sizes of VGG16 (22 layers)")
-    ap.add_argument("--resnet", default=resnet, help="prefix sizes of ResNet-18 (32 layers)")
+    ap.add_argument("--vgg", default=vgg, help="prefix sizes of VGG16 (22 layers), comma-separated; '' for none")
+    ap.add_argument("--resnet", default=resnet,
+                    help="prefix sizes of ResNet-18 (32 layers), comma-separated; '' for none")
 
 
 def periodic_prefixes(args):
