@@ -72,8 +72,8 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
     for k in range(p.m):
         load.append(sum(int(p.layers[l].modes[a].time[k]) * v for (l, a, kk), v in n.items() if kk == k))
         m.Add(load[k] <= P)
-    # symmetry (as period_milp.define_pe_symmetry): of interchangeable PEs, the first carries at least the
-    # load of the next
+    # symmetry: of interchangeable PEs (PeriodicProblem.interchangeable_pe_groups), the first carries at least
+    # the load of the next (HiGHS finds this symmetry itself: the same rows in period_milp measured no gain)
     for group in p.interchangeable_pe_groups:
         for k, j in zip(group, group[1:]):
             m.Add(load[k] >= load[j])

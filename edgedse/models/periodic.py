@@ -172,7 +172,8 @@ class PeriodicProblem:
         itself — same kind, local memory, and every mode's firing time, energy and working set there, and the
         same links to and from every other PE. Relabelling PEs within a group therefore maps every schedule to
         one with the same period, latency, energy, bus and memory use: what the formulations' symmetry breaking
-        (loads non-increasing within a group, :func:`canonical_mapping`) relies on."""
+        (CP-SAT's stage 1 orders the loads within a group, :func:`canonical_mapping` relabels a mapping to
+        that order) and the pipeline-stage orders rely on."""
         def swappable(k: int, j: int) -> bool:
             perm = list(range(self.m))
             perm[k], perm[j] = j, k
@@ -282,21 +283,12 @@ def pe_loads(problem: PeriodicProblem, modes, pes_of_firings) -> list[int]:
     return load
 
 
-def canonical_relabel(problem: PeriodicProblem, load: list[int]) -> list[int]:
-    """``new_pe[k]``: within each of :attr:`PeriodicProblem.interchangeable_pe_groups`, the PEs relabelled so
-    their ``load`` is non-increasing (ties keep their order) — the order the formulations' symmetry breaking
-    imposes."""
-    new_pe = list(range(problem.m))
-    for group in problem.interchangeable_pe_groups:
-        by_load = sorted(group, key=lambda k: -load[k])
-        for slot, k in zip(group, by_load):
-            new_pe[k] = slot
-    return new_pe
-
-
 def canonical_mapping(problem: PeriodicProblem, mapping: Mapping) -> Mapping:
     """``mapping`` with the PEs of each interchangeable group relabelled by non-increasing load (same period
     bound, energy and bus use): the order the formulations' symmetry breaking imposes."""
     load = pe_loads(problem, mapping.modes, ((l, k) for l, ks in enumerate(mapping.pes) for k in ks))
-    new_pe = canonical_relabel(problem, load)
+    new_pe = list(range(problem.m))
+    for group in problem.interchangeable_pe_groups:
+        for slot, k in zip(group, sorted(group, key=lambda k: -load[k])):  # ties keep their order
+            new_pe[k] = slot
     return replace(mapping, pes=tuple(tuple(new_pe[k] for k in ks) for ks in mapping.pes))
