@@ -1,18 +1,15 @@
 """Deterministic mode: a solve stopped by its limit gives the same answer twice (CP-SAT, HiGHS, GA), and
 every answer says whether it is reproducible."""
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import ROOT, VGG
 from edgedse import api
 from edgedse.cli import app
 from edgedse.solvers import backends
 from edgedse.solvers.backends import DETERMINISTIC_ENV
-
-ROOT = Path(__file__).resolve().parents[1]
-VGG = ROOT / "instances" / "vgg16_neuraghe.yaml"
 
 
 @pytest.fixture(autouse=True)

@@ -2,12 +2,10 @@
 edgedse.solvers.periodic_latency.latency_at_mapping): by hand on a full circle, the VGG16[:4] case worked
 through in latency_bound_milp's docstring, agreement with CP-SAT's proven optimum on tiny instances with the
 same mapping, the warm start's laps, and its place in the latency stage."""
-from pathlib import Path
 
 import pytest
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.formulations.latency_modulo_milp import (build_modulo_latency, earliest_starts, mapped_firings,
                                                       sharing_pairs, warm_start)
 from edgedse.models.periodic import Mapping, PeriodicSchedule
@@ -17,8 +15,6 @@ from edgedse.solvers.periodic_latency import latency_at_mapping, latency_stage
 
 from test_periodic import tiny
 from test_periodic_circle import _reversed_chain, _shuffled
-
-INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 
 
 def test_full_circle_chain_by_hand():
@@ -31,12 +27,12 @@ def test_full_circle_chain_by_hand():
     assert sorted((f.layer, f.pe) for f in out.schedule.firings) == sorted((f.layer, f.pe) for f in sch.firings)
 
 
-def test_vgg16_first_four_layers_at_p_min_is_proven():
+def test_vgg16_first_four_layers_at_p_min_is_proven(vgg):
     """VGG16[:4] at P_min = 3,287 (latency_bound_milp's docstring): conv0 in 8 firings of 414 ticks split over
     the ARM cores, conv1 in one firing of 2,191 and conv3 in 8 of 137 fill the CE exactly, the pool in 2 firings
     on the ARMs. The hand argument gives 7,522; the MILP proves it for this mapping (the layer-span relaxation
     proves 5,214 and CP-SAT 5,189 in 60 s)."""
-    p = read_periodic_instance(INSTANCES / "vgg16_neuraghe.yaml").prefix(4)
+    p = vgg.prefix(4)
     mapping = Mapping((3, 0, 1, 3), ((0, 1, 0, 1, 1, 0, 1, 0), (2,), (0, 1), (2,) * 8))
     start = pack(p, mapping)
     assert start.period == 3287 and evaluate_periodic(p, start).latency >= 7522
@@ -87,10 +83,10 @@ def test_warm_start_laps_give_back_the_start(seed):
     assert all(e <= s for e, s in zip(earliest, s0))
 
 
-def test_latency_stage_runs_it_while_the_iteration_wraps():
+def test_latency_stage_runs_it_while_the_iteration_wraps(vgg):
     """VGG16[:4] at P_min wraps whatever the circle order (7,522 > 3,287): the stage runs the MILP after the circle
     search and reports its proof; the reversed tiny chain fits one period after the circle search: no MILP."""
-    p = read_periodic_instance(INSTANCES / "vgg16_neuraghe.yaml").prefix(4)
+    p = vgg.prefix(4)
     start = pack(p, Mapping((3, 0, 1, 3), ((0, 1, 0, 1, 1, 0, 1, 0), (2,), (0, 1), (2,) * 8)))
     stage = latency_stage(p, start, period_max=3287, period_min=3287, time_limit=9, search=False)
     assert stage.mapping_s > 0 and stage.mapping_proven and stage.metrics.latency <= 7522

@@ -8,23 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.models.periodic import Mapping, PeriodicProblem, canonical_mapping, pe_loads
 from edgedse.models.solutions import Status
 from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
 from edgedse.solvers.periodic_heuristics import mapping_min_period
 from test_periodic import all_mappings, brute_force_period, tiny
-
-
-@pytest.fixture(scope="module")
-def vgg():
-    return read_periodic_instance(ROOT / "instances" / "vgg16_neuraghe.yaml")
-
-
-@pytest.fixture(scope="module")
-def resnet():
-    return read_periodic_instance(ROOT / "instances" / "resnet18_mpsoc4_periodic.yaml")
 
 
 def twins(seed: int) -> PeriodicProblem:

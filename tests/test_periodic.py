@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, VGG
 from edgedse.analysis.evaluator import InvalidSolution
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.errors import InfeasibleError, InputError
@@ -18,12 +18,6 @@ from edgedse.models.solutions import Status
 from edgedse.solvers.periodic import solve_periodic
 from edgedse.solvers.periodic_heuristics import mapping_min_period, pack
 
-VGG = ROOT / "instances" / "vgg16_neuraghe.yaml"
-
-
-@pytest.fixture(scope="module")
-def vgg():
-    return read_periodic_instance(VGG)
 
 
 def test_vgg16_baseline_is_181_6_ms(vgg):
@@ -329,12 +323,12 @@ def test_vgg16_latency_front_point_at_1_1_pmin_is_certified_by_the_relaxation(vg
     assert bound == met.latency == 21377 and met.period <= eps
 
 
-def test_resnet18_period_energy_front_point_is_certified():
+def test_resnet18_period_energy_front_point_is_certified(resnet):
     """Both solves of one ε-constraint point of ResNet-18's period × energy front are proven. HiGHS stops at
     an absolute gap of 1e-6 objective units: the energy objective is in mJ so that this is 1 nJ (in J, a
     0.8 µJ gap left a point uncertified); P is an integer (ticks, as the evaluator counts it), which lets
     the clean-up ``min P s.t. E ≤ E*`` close its last tick (continuous P: bound 6,322 after 30 s)."""
-    p = read_periodic_instance(ROOT / "instances" / "resnet18_mpsoc4_periodic.yaml")
+    p = resnet
     e = solve_periodic(p, "milp", "energy", period_cap=6323, latency=False, time_limit=60)
     assert e.status == Status.OPTIMAL and e.metrics.period <= 6323
     assert e.objective == pytest.approx(e.bound, rel=1e-6)

@@ -3,16 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
 from edgedse.analysis.pareto import period_latency_front
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.solvers.periodic_heuristics import pack
-
-
-@pytest.fixture(scope="module")
-def resnet():
-    return read_periodic_instance(ROOT / "instances" / "resnet18_mpsoc4_periodic.yaml")
 
 
 def test_prefix_keeps_the_first_layers_and_the_edges_among_them(resnet):
@@ -38,10 +31,10 @@ def test_prefix_size_out_of_range_is_named(resnet, n):
         resnet.prefix(n)
 
 
-def test_vgg16_two_layer_front_is_certified():
+def test_vgg16_two_layer_front_is_certified(vgg):
     """VGG16's first two convolutions on NEURAghe: every point of the period × latency front is certified (its
     latency equals its proven bound, its period too) and evaluates to what it reports."""
-    vgg2 = read_periodic_instance(ROOT / "instances" / "vgg16_neuraghe.yaml").prefix(2)
+    vgg2 = vgg.prefix(2)
     front = period_latency_front(vgg2, time_limit=10)
     assert len(front) >= 2
     assert all(q.certified and q.latency_gap == 0.0 and q.period_gap == 0.0 for q in front)

@@ -5,22 +5,13 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import ROOT
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.formulations.pipeline_stages_cpsat import SPLIT_WEIGHT, build_stage_model, read_stage_mapping
 from edgedse.models.periodic import BUS_UNITS_PER_TICK, Mapping
 from edgedse.solvers.backends import run_cpsat
 from edgedse.solvers.periodic_heuristics import stage_blocks, stage_orders, stage_pipeline_schedules
 from test_periodic import all_mappings, brute_force_period, tiny
 
-RESNET = ROOT / "instances" / "resnet18_mpsoc4_periodic.yaml"
-VGG = ROOT / "instances" / "vgg16_neuraghe.yaml"
-
-
-@pytest.fixture(scope="module")
-def resnet():
-    return read_periodic_instance(RESNET)
 
 
 def stage_cost(p, mapping: Mapping, order, P: int) -> int | None:
@@ -40,8 +31,7 @@ def stage_cost(p, mapping: Mapping, order, P: int) -> int | None:
     return sum(loads) + SPLIT_WEIGHT * sum(last[l] - first[l] for l in first)
 
 
-def test_stage_orders_are_one_per_order_up_to_interchangeable_pes(resnet):
-    vgg = read_periodic_instance(VGG)
+def test_stage_orders_are_one_per_order_up_to_interchangeable_pes(vgg, resnet):
     assert stage_orders(vgg) == [(0, 1, 2), (0, 2, 1), (2, 0, 1)]  # arm, arm, ce: 3!/2! orders
     orders = stage_orders(resnet)  # big, big, little, little: 4!/(2!·2!) orders
     assert len(orders) == 6 and len(set(orders)) == 6
@@ -88,9 +78,8 @@ def test_stage_blocks_cross_each_pe_once(resnet):
     assert stage_pipeline_schedules(resnet, 4217, time_limit=6) == []
 
 
-def test_no_stage_order_fits_vgg16_near_its_minimum_period():
+def test_no_stage_order_fits_vgg16_near_its_minimum_period(vgg):
     """Pools run only on the ARM cores and sit between convolutions that only the CE runs within a period."""
-    vgg = read_periodic_instance(VGG)
     assert stage_pipeline_schedules(vgg, int(1.1 * 17318), time_limit=3) == []
 
 

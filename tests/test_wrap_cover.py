@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.formats.periodic_yaml import read_periodic_instance
 from edgedse.formulations.latency_bound_milp import build_latency_bound
 from edgedse.solvers.backends import run_highs
 from edgedse.solvers.periodic import relaxed_latency_bound
 from edgedse.solvers.periodic_heuristics import mapping_min_period, pack
 from test_periodic import all_mappings, tiny
-
-
-@pytest.fixture(scope="module")
-def vgg():
-    return read_periodic_instance(ROOT / "instances" / "vgg16_neuraghe.yaml")
-
-
-@pytest.fixture(scope="module")
-def resnet():
-    return read_periodic_instance(ROOT / "instances" / "resnet18_mpsoc4_periodic.yaml")
 
 
 def fix_to_schedule(p, m, sch) -> None:
