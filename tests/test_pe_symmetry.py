@@ -55,7 +55,7 @@ def test_canonical_mapping_orders_the_loads_and_keeps_the_figures(resnet):
     swap = {0: 1, 1: 0, 2: 3, 3: 2}
     for mp in (mapping, Mapping(mapping.modes, tuple(tuple(swap[k] for k in ks) for ks in mapping.pes))):
         canon = canonical_mapping(p, mp)
-        load = pe_loads(p, canon.modes, ((l, k) for l, ks in enumerate(canon.pes) for k in ks))
+        load = pe_loads(p, canon)
         assert load[0] >= load[1] and load[2] >= load[3] and sum(load) > 0
         assert mapping_min_period(p, canon) == mapping_min_period(p, mp)
         assert energy(p, canon) == pytest.approx(energy(p, mp))
@@ -90,8 +90,7 @@ def energy(p, mp) -> float:
 
 def against_the_order(p) -> Mapping:
     """A mapping of ``p`` whose second twin carries more work than the first."""
-    return next(mp for mp in all_mappings(p) if (lambda ld: ld[1] > ld[0])(
-        pe_loads(p, mp.modes, ((l, k) for l, ks in enumerate(mp.pes) for k in ks))))
+    return next(mp for mp in all_mappings(p) if (load := pe_loads(p, mp))[1] > load[0])
 
 
 def test_cpsat_hint_is_relabelled_to_satisfy_the_symmetry_breaking():

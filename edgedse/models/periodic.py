@@ -275,18 +275,19 @@ class PeriodicProblem:
                              "raise the budget to at least the lower bound")
 
 
-def pe_loads(problem: PeriodicProblem, modes, pes_of_firings) -> list[int]:
-    """Ticks of work per period on each PE: ``Σ d[l, modes[l], k]`` over ``(l, k)`` in ``pes_of_firings``."""
+def pe_loads(problem: PeriodicProblem, mapping: Mapping) -> list[int]:
+    """Ticks of work per period on each PE: ``Σ d[l, a_l, k]`` over the firings the mapping puts on k."""
     load = [0] * problem.m
-    for l, k in pes_of_firings:
-        load[k] += int(problem.layers[l].modes[modes[l]].time[k])
+    for l, (a, pes) in enumerate(zip(mapping.modes, mapping.pes)):
+        for k in pes:
+            load[k] += int(problem.layers[l].modes[a].time[k])
     return load
 
 
 def canonical_mapping(problem: PeriodicProblem, mapping: Mapping) -> Mapping:
     """``mapping`` with the PEs of each interchangeable group relabelled by non-increasing load (same period
     bound, energy and bus use): the order the formulations' symmetry breaking imposes."""
-    load = pe_loads(problem, mapping.modes, ((l, k) for l, ks in enumerate(mapping.pes) for k in ks))
+    load = pe_loads(problem, mapping)
     new_pe = list(range(problem.m))
     for group in problem.interchangeable_pe_groups:
         for slot, k in zip(group, sorted(group, key=lambda k: -load[k])):  # ties keep their order

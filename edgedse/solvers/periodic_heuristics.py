@@ -14,21 +14,19 @@ import math
 import numpy as np
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.models.periodic import BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem, PeriodicSchedule
+from edgedse.models.periodic import (BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem, PeriodicSchedule,
+                                     pe_loads)
 from edgedse.solvers.backends import run_generations
 
 
 def mapping_min_period(problem: PeriodicProblem, mapping: Mapping) -> int:
     """max(PE loads, ⌈bus occupancy⌉, longest firing) in ticks."""
-    load = np.zeros(problem.m, dtype=np.int64)
     bus, longest = 0, 0
     for l, (a, pes) in enumerate(zip(mapping.modes, mapping.pes)):
         md = problem.layers[l].modes[a]
         bus += md.bus * md.firings
-        for k in pes:
-            load[k] += md.time[k]
-            longest = max(longest, int(md.time[k]))
-    return int(max(load.max(initial=0), math.ceil(bus / BUS_UNITS_PER_TICK), longest, 1))
+        longest = max([longest] + [int(md.time[k]) for k in pes])
+    return int(max(max(pe_loads(problem, mapping), default=0), math.ceil(bus / BUS_UNITS_PER_TICK), longest, 1))
 
 
 def pack(problem: PeriodicProblem, mapping: Mapping, period: int | None = None) -> PeriodicSchedule:
