@@ -109,10 +109,18 @@ def test_search_returns_the_start_when_it_meets_the_bound():
     assert anneal_latency(p, sch, time_limit=1.0, latency_min=54) is sch
 
 
-def test_latency_stage_runs_the_search_only_while_the_iteration_wraps():
-    from edgedse.solvers.periodic_latency import latency_stage
+def test_latency_stage_runs_the_search_only_while_the_iteration_wraps(monkeypatch):
+    """With the line step finding nothing (patched out), the circle search runs from a wrapping start and not
+    from one that fits a period; with the line step on, an iteration that fits is found on the line, no circle
+    search needed."""
+    from edgedse.solvers import periodic_latency
+    from edgedse.solvers.periodic_latency import LineStep, latency_stage
 
     p, sch = _reversed_chain()
+    on_the_line = latency_stage(p, sch, period_max=31, period_min=31, time_limit=3, search=False)
+    assert on_the_line.line_s > 0 and on_the_line.circle_s == 0.0 and on_the_line.metrics.latency <= 31
+    monkeypatch.setattr(periodic_latency, "_line_step",
+                        lambda problem, start, start_met, *a, **k: LineStep(start, start_met, None, False, 0.0))
     stage = latency_stage(p, sch, period_max=31, period_min=31, time_limit=3, search=False)
     assert stage.circle_s > 0 and stage.metrics.latency <= 31 and stage.metrics.period == 31
     again = latency_stage(p, stage.schedule, period_max=31, period_min=31, time_limit=3, search=False)

@@ -12,6 +12,9 @@ latency ``L``.
                                 (``P_lo = P_hi``), one integer window ``w_i ∈ [0, W)`` and s_i = P·w_i + r_i
                                 instead — far stronger propagation (VGG16 at P_min, from a 172,545-tick
                                 start: 69,997 ticks in 60 s; the literals model reached 171,196 in 30 s)
+* ``define_line_no_overlap``    (``wrap=False``, *one iteration on the line*) instead of residues, windows and
+                                the modulo NoOverlap: per PE k, NoOverlap of ``[s_i, s_i + d[i,k])``; every
+                                start in ``[0, L_max]``
 * ``define_modulo_no_overlap``  per PE k, NoOverlap of the arcs ``[r_i, r_i + d[i,k])`` and their copies
                                 ``[r_i + P, r_i + P + d[i,k])`` present iff x[i,k]; the copies make arcs that
                                 wrap past the period boundary exact (two arcs on a circle of length P
@@ -30,6 +33,16 @@ latency ``L``.
 * ``define_memory``             L ≤ K·P (K iterations' feature maps fit the shared memory)
 * ``define_energy_cap``         Σ e[i,k]·x[i,k] ≤ cap (optional, scaled to integers)
 * objective ``min L`` (P ≤ P_hi) or ``min P`` (L ≤ latency cap).
+
+**One iteration on the line** (``wrap=False``) is a relaxation of the periodic problem for ``P ≤ P_hi``: one
+iteration of a periodic schedule is a schedule on the line with the same modes, mapping, P and L (two of its
+firings on one PE have disjoint arcs on the circle, so disjoint intervals on the line), and every other family
+holds unchanged. Conversely a line schedule with ``L ≤ P_hi`` *is* a periodic schedule at period
+``max(P, L) ≤ P_hi``: all its firings lie in ``[0, L)``, a stretch no longer than the period, so no two arcs of
+one PE meet on the circle (:func:`line_period`). Hence, when the least line latency is at most ``P_hi``, it is
+the least periodic latency for ``P ≤ P_hi``, and this much smaller model (no residues, no windows, no wrapped
+copies) decides it: ResNet-18 on mpsoc4 at ``P ≤ 6,325`` — latency 5,665 in 35 s, against 5,673 from the
+periodic model.
 
 An optimal iteration can be shifted by whole periods so its first start lies in window 0; hence
 ``W = ⌈(L_max + P_hi) / P_lo⌉`` windows suffice, with ``L_max`` the latency cap (or the hint's latency
@@ -55,6 +68,7 @@ class LatencyModel:
     residue: list          # r_i = s_i mod P
     window: list           # per item: its window literals, or one integer window (fixed period)
     pes_of: dict           # item -> [(PE, literal)]
+    wrap: bool = True      # False: one iteration on the line (no residues or windows: their lists hold None)
 
 
 def _serial_latency(p: PeriodicProblem) -> int:
@@ -67,9 +81,11 @@ def _serial_latency(p: PeriodicProblem) -> int:
 
 def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency", period_max: int | None = None,
                         period_min: int | None = None, latency_cap: int | None = None, modes=None,
-                        energy_cap: float | None = None, hint=None, latency_min: int = 0) -> LatencyModel:
+                        energy_cap: float | None = None, hint=None, latency_min: int = 0,
+                        wrap: bool = True) -> LatencyModel:
     """The model of the module docstring. ``modes`` fixes each layer's mode; ``period_min = period_max``
-    fixes the period (the lexicographic latency stage); ``hint`` is a valid :class:`PeriodicSchedule`."""
+    fixes the period (the lexicographic latency stage); ``hint`` is a valid :class:`PeriodicSchedule`;
+    ``wrap=False`` gives one iteration on the line (the relaxation of the module docstring)."""
     from ortools.sat.python import cp_model
 
     from edgedse.formulations.period_cpsat import _energy_scale, _max_firings
@@ -89,7 +105,7 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
     l_max = max(l_max, 0)
     W = max(1, math.ceil((l_max + p_hi) / p_lo))
     fixed_period = p_lo == p_hi
-    H = W * p_hi
+    H = W * p_hi if wrap else l_max
 
     m = cp_model.CpModel()
     P = m.NewIntVar(p_lo, max(p_lo, p_hi), "P")
@@ -111,20 +127,14 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
     for i, (l, a, f) in enumerate(items):
         md = p.layers[l].modes[a]
         s = m.NewIntVar(0, H, f"s[{i}]")
-        r = m.NewIntVar(0, max(p_hi - 1, 0), f"r[{i}]")
-        m.Add(r <= P - 1)
         e = m.NewIntVar(0, H + int(md.time.max()), f"e[{i}]")
-        r_next = m.NewIntVar(p_lo, 2 * max(p_hi, p_lo), f"r'[{i}]")  # the arc's copy one period later
-        m.Add(r_next == r + P)
-        # define_windows
-        if fixed_period:  # s = P·w + r with P a constant: one integer window index, no literals
-            bs = m.NewIntVar(0, W - 1, f"w[{i}]")
-            m.Add(s == p_hi * bs + r)
-        else:
-            bs = [m.NewBoolVar(f"b[{i},{w}]") for w in range(W)]
-            m.AddExactlyOne(bs)
-            for w, b in enumerate(bs):
-                m.Add(s == w * P + r).OnlyEnforceIf(b)
+        r = bs = r_next = None
+        if wrap:
+            r = m.NewIntVar(0, max(p_hi - 1, 0), f"r[{i}]")
+            m.Add(r <= P - 1)
+            r_next = m.NewIntVar(p_lo, 2 * max(p_hi, p_lo), f"r'[{i}]")  # the arc's copy one period later
+            m.Add(r_next == r + P)
+            bs = _define_windows(m, i, s, r, P, W, p_hi if fixed_period else None)
         m.Add(s == 0).OnlyEnforceIf(z[l, a].Not())
         lits = []
         for k in (k for k in md.allowed() if md.time[k] <= p_hi):
@@ -135,15 +145,18 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
             m.Add(e == s + d).OnlyEnforceIf(x)
             if d > 0:
                 m.Add(P >= d).OnlyEnforceIf(x)
-                per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r, d, x, f"I[{i},{k}]"))
-                per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r_next, d, x, f"J[{i},{k}]"))
+                if wrap:  # define_modulo_no_overlap: the arc and its copy one period later
+                    per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r, d, x, f"I[{i},{k}]"))
+                    per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(r_next, d, x, f"J[{i},{k}]"))
+                else:  # define_line_no_overlap
+                    per_pe[k].append(m.NewOptionalFixedSizeIntervalVar(s, d, x, f"I[{i},{k}]"))
         m.Add(sum(x for _, x in lits) == z[l, a])
         pes_of[i] = lits
         start.append(s)
         end.append(e)
         resid.append(r)
         windows.append(bs)
-    # define_modulo_no_overlap
+    # define_modulo_no_overlap / define_line_no_overlap
     for ivs in per_pe.values():
         if len(ivs) > 1:
             m.AddNoOverlap(ivs)
@@ -214,10 +227,24 @@ def build_latency_model(problem: PeriodicProblem, *, objective: str = "latency",
                      for (i, k), x in assign.items())
         m.Add(energy <= int(energy_cap * scale + 0.5 * _max_firings(p) + 1e-6))
     m.Minimize(L if objective == "latency" else P)
-    built = LatencyModel(m, items, start, assign, z, P, L, resid, windows, pes_of)
+    built = LatencyModel(m, items, start, assign, z, P, L, resid, windows, pes_of, wrap)
     if hint is not None:
         add_hint(built, hint)
     return built
+
+
+def _define_windows(m, i: int, s, r, P, W: int, fixed_period: int | None):
+    """define_windows for item ``i``: ``s = w·P + r`` with ``w`` one of ``W`` windows — one integer window
+    when the period is a constant (``fixed_period``), else one literal per window (returned)."""
+    if fixed_period is not None:  # s = P·w + r with P a constant: one integer window index, no literals
+        w = m.NewIntVar(0, W - 1, f"w[{i}]")
+        m.Add(s == fixed_period * w + r)
+        return w
+    bs = [m.NewBoolVar(f"b[{i},{w}]") for w in range(W)]
+    m.AddExactlyOne(bs)
+    for w, b in enumerate(bs):
+        m.Add(s == w * P + r).OnlyEnforceIf(b)
+    return bs
 
 
 def _least_span(md, p_hi: int) -> int:
@@ -238,9 +265,9 @@ def hint_latency(p: PeriodicProblem, hint) -> int:
 
 
 def add_hint(built: LatencyModel, hint) -> None:
-    """Hint a valid schedule, shifted by whole periods so its first start lies in window 0, and complete
-    the hint (:func:`~edgedse.solvers.backends.complete_cpsat_hint`). Add constraints first: the
-    completion then solves the constrained model."""
+    """Hint a valid schedule, shifted by whole periods so its first start lies in window 0 (on the line: to
+    start at 0), and complete the hint (:func:`~edgedse.solvers.backends.complete_cpsat_hint`). Add
+    constraints first: the completion then solves the constrained model."""
     from edgedse.solvers.backends import complete_cpsat_hint
 
     m, P = built.model, hint.period
@@ -249,12 +276,13 @@ def add_hint(built: LatencyModel, hint) -> None:
         m.AddHint(v, int(hint.modes[l] == a))
     for i, fire, s in _placed_items(built, hint):
         m.AddHint(built.start[i], s)
-        m.AddHint(built.residue[i], s % P)
-        if isinstance(built.window[i], list):
-            for w, b in enumerate(built.window[i]):
-                m.AddHint(b, int(w == s // P))
-        else:  # the window index itself (fixed period)
-            m.AddHint(built.window[i], s // P)
+        if built.wrap:  # on the line the start is all
+            m.AddHint(built.residue[i], s % P)
+            if isinstance(built.window[i], list):
+                for w, lit in enumerate(built.window[i]):
+                    m.AddHint(lit, int(w == s // P))
+            else:  # the window index itself (fixed period)
+                m.AddHint(built.window[i], s // P)
         for k, x in built.pes_of[i]:
             m.AddHint(x, int(k == fire.pe))
     complete_cpsat_hint(m)
@@ -276,8 +304,9 @@ def fix_layers(built: LatencyModel, schedule, layers) -> None:
 def _placed_items(built: LatencyModel, schedule):
     """``(item, firing, start)`` for each model item of ``schedule``'s modes: the firing placed on it (a layer's
     firings in start order, as the symmetry breaking orders items) and its start shifted by whole periods so
-    that the schedule's first start lies in window 0."""
-    shift = (min(f.start for f in schedule.firings) // schedule.period) * schedule.period
+    that the schedule's first start lies in window 0 (on the line: shifted to start at 0)."""
+    first = min(f.start for f in schedule.firings)
+    shift = (first // schedule.period) * schedule.period if built.wrap else first
     pos = firings_in_start_order(schedule)
     for i, (l, a, f) in enumerate(built.items):
         if schedule.modes[l] == a:
@@ -297,4 +326,16 @@ def read_latency_model(problem: PeriodicProblem, built: LatencyModel, solver):
             continue
         k = next(k for (ii, k), x in built.assign.items() if ii == i and solver.Value(x))
         out.append(Firing(l, f, k, solver.Value(built.start[i])))
-    return PeriodicSchedule(tuple(modes), tuple(out), int(solver.Value(built.period)))
+    period = int(solver.Value(built.period))
+    if not built.wrap:
+        period = line_period(problem, modes, out, period)
+    return PeriodicSchedule(tuple(modes), tuple(out), period)
+
+
+def line_period(problem: PeriodicProblem, modes, firings, period: int) -> int:
+    """The period (ticks) at which one iteration on the line (``firings`` in ``modes``, found with period
+    variable ``period``) is a periodic schedule: ``max(period, L)`` — within one period no two arcs of a PE
+    meet on the circle (module docstring). Only a valid answer to ``P ≤ P_hi`` when ``L ≤ P_hi``."""
+    ends = (f.start + int(problem.layers[f.layer].modes[modes[f.layer]].time[f.pe]) for f in firings)
+    return max(period, max(ends) - min(f.start for f in firings))
+

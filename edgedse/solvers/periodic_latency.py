@@ -5,6 +5,12 @@
 evaluated. :func:`latency_stage` is what :func:`~edgedse.solvers.periodic.solve_periodic` and the
 period × latency front (:func:`~edgedse.analysis.pareto.period_latency_front`) run at a period:
 
+0. while the proven bound leaves room for an iteration within one period (``latency_min ≤ period_max``),
+   ``LINE_SHARE`` of the time to one iteration on the line with ``L ≤ period_max`` (``wrap=False`` in
+   :mod:`edgedse.formulations.period_latency_cpsat`): each of its schedules is a periodic one, and its bound
+   ``b`` gives ``L ≥ min(b, period_max + 1)`` for every periodic schedule. Once one fits, the least latency is
+   a line schedule's, so the line model (far smaller than the periodic one) gets the rest of the time and the
+   stage ends there (:func:`_line_step`);
 1. while the start's iteration wraps (latency > its period), the circle-order search of
    :mod:`edgedse.solvers.periodic_circle` with ``CIRCLE_SHARE`` of the time, at the start's period and modes;
 2. while it still wraps, the least latency at the best schedule's period, modes and mapping
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from edgedse.analysis.periodic_evaluator import PeriodicMetrics, evaluate_periodic
 from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule
@@ -29,7 +35,8 @@ from edgedse.solvers.backends import TimeBudget
 from edgedse.solvers.periodic_circle import anneal_latency
 from edgedse.solvers.periodic_lns import improve_latency, uses_no_more_energy
 
-CIRCLE_SHARE = 1 / 3   # of the latency stage's time, given to the circle-order search while the iteration wraps
+LINE_SHARE = 1 / 2     # of the latency stage's time, given to one iteration on the line when it may fit a period
+CIRCLE_SHARE = 1 / 3   # of the latency stage's time left, given to the circle-order search while the iteration wraps
 MAPPING_SHARE = 0.5    # of the time then left, given to the exact latency at the best mapping while it wraps
 LNS_SHARE = 0.5        # of the time then left, given to the neighbourhood search when it is on
 
@@ -49,7 +56,11 @@ def solve_latency_model(problem: PeriodicProblem, objective: str, *, hint, time_
     if not raw.found:
         return None, None, bound, raw
     sch = read_latency_model(problem, built, raw.values)
-    return sch, evaluate_periodic(problem, sch), bound, raw
+    met = evaluate_periodic(problem, sch)
+    if not built.wrap:  # one iteration on the line is periodic at any period ≥ its latency and its mapping's least
+        sch = replace(sch, period=max(met.latency, met.min_period))
+        met = evaluate_periodic(problem, sch)
+    return sch, met, bound, raw
 
 
 @dataclass(frozen=True)
@@ -90,12 +101,14 @@ def latency_at_mapping(problem: PeriodicProblem, schedule: PeriodicSchedule, *, 
 class LatencyStage:
     schedule: PeriodicSchedule     # never worse than the start: latency, then period, at most the start's
     metrics: PeriodicMetrics
-    cp_bound: int | None           # ticks: CP-SAT's bound on the latency (valid as the caller's model says)
+    cp_bound: int | None           # ticks: CP-SAT's bound on the latency, the larger of the periodic model's and
+                                   # the line's (valid as the caller's model says)
     cp_s: float                    # seconds CP-SAT ran
     search_s: float                # seconds the neighbourhood search ran (0 when off or not needed)
     circle_s: float = 0.0          # seconds the circle-order search ran (0 when the start fits in one period)
     mapping_s: float = 0.0         # seconds the exact latency at the best mapping ran (0 when not run)
     mapping_proven: bool = False   # it proved its schedule the least latency of its mapping and period
+    line_s: float = 0.0            # seconds one iteration on the line ran (0 when ruled out)
 
 
 def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_max: int, time_limit: float,
@@ -114,10 +127,19 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
         return LatencyStage(start, start_met, None, 0.0, 0.0)
     budget = TimeBudget(time_limit)
     best, best_met = start, start_met
+    line_s, line_bound = 0.0, None
+    if latency_min <= period_max:  # an iteration within one period is not ruled out: step 0
+        line = _line_step(problem, start, start_met, budget, period_max=period_max, period_min=period_min,
+                          latency_min=latency_min, energy_cap=energy_cap, seed=seed, threads=threads)
+        line_s, line_bound = line.wall_s, line.bound
+        if line.bound is not None:  # a bound of the same question as the periodic model's: both steps use it
+            latency_min = max(latency_min, line.bound)
+        if line.fits:  # the optimum is a schedule on the line, and the line model had the whole budget
+            return LatencyStage(line.schedule, line.metrics, line.bound, 0.0, 0.0, line_s=line_s)
     circle_s = 0.0
-    if start_met.latency > start.period:  # the iteration wraps: where each firing sits on its circle matters
+    if best_met.latency > best.period:  # the iteration wraps: where each firing sits on its circle matters
         t0 = time.perf_counter()
-        circled = anneal_latency(problem, start, time_limit=budget.grant(time_limit * CIRCLE_SHARE), seed=seed,
+        circled = anneal_latency(problem, best, time_limit=budget.grant(budget.left() * CIRCLE_SHARE), seed=seed,
                                  max_energy_j=start_met.energy_j if energy_cap is not None else None,
                                  latency_min=latency_min)
         circle_s = time.perf_counter() - t0
@@ -148,7 +170,45 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
         search_s = time.perf_counter() - t0
         if searched is not best:
             best, best_met = searched, evaluate_periodic(problem, searched)
-    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s, circle_s, mapping_s, mapping_proven)
+    cp_bound = max((b for b in (cp_bound, line_bound) if b is not None), default=None)
+    return LatencyStage(best, best_met, cp_bound, raw.wall_time_s, search_s, circle_s, mapping_s, mapping_proven,
+                        line_s)
+
+
+@dataclass(frozen=True)
+class LineStep:
+    schedule: PeriodicSchedule     # the start, or a line schedule no worse with L ≤ period_max
+    metrics: PeriodicMetrics
+    bound: int | None              # ticks: every periodic schedule of the question has L ≥ bound
+    fits: bool                     # a line schedule with L ≤ period_max was found (the answer is one)
+    wall_s: float
+
+
+def _line_step(problem: PeriodicProblem, start: PeriodicSchedule, start_met: PeriodicMetrics, budget: TimeBudget, *,
+               period_max: int, period_min: int | None, latency_min: int, energy_cap: float | None, seed: int,
+               threads: int) -> LineStep:
+    """Step 0 of :func:`latency_stage`: one iteration on the line with ``L ≤ period_max``, first with
+    ``LINE_SHARE`` of the budget. Its bound ``b`` gives ``L ≥ min(b, period_max + 1)`` for every periodic
+    schedule (a line schedule with ``L ≤ period_max`` has ``L ≥ b``; any other has ``L > period_max``); when it
+    proves no line schedule fits, ``period_max + 1``. Once one fits, the least latency is a line schedule's
+    (the line model relaxes the periodic one, and is exact below ``period_max``), so the rest of the budget goes
+    to the line model too, from its best schedule."""
+    best, best_met, bound, wall = start, start_met, None, 0.0
+    for share in (LINE_SHARE, 1.0):
+        sch, met, b, raw = solve_latency_model(
+            problem, "latency", hint=best, period_max=period_max, period_min=period_min, energy_cap=energy_cap,
+            latency_min=max(latency_min, bound or 0), latency_cap=period_max, wrap=False, seed=seed,
+            threads=threads, time_limit=budget.grant(budget.left() * share))
+        wall += raw.wall_time_s
+        b = period_max + 1 if raw.proven_infeasible else None if b is None else min(b, period_max + 1)
+        bound = max((x for x in (bound, b) if x is not None), default=None)
+        if sch is None:  # no line schedule fits (or none was found in time)
+            return LineStep(best, best_met, bound, False, wall)
+        if no_worse(met, best_met, start_met, energy_cap):
+            best, best_met = sch, met
+        if raw.proven_optimal or budget.left(floor=0.0) < 1.0:
+            break
+    return LineStep(best, best_met, bound, True, wall)
 
 
 def no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
