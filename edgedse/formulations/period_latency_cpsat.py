@@ -41,8 +41,8 @@ holds unchanged. Conversely a line schedule with ``L ≤ P_hi`` *is* a periodic 
 ``max(P, L) ≤ P_hi``: all its firings lie in ``[0, L)``, a stretch no longer than the period, so no two arcs of
 one PE meet on the circle (:func:`line_period`). Hence, when the least line latency is at most ``P_hi``, it is
 the least periodic latency for ``P ≤ P_hi``, and this much smaller model (no residues, no windows, no wrapped
-copies) decides it: ResNet-18 on mpsoc4 at ``P ≤ 6,325`` — latency 5,665 in 35 s, against 5,673 from the
-periodic model.
+copies) decides it. ResNet-18 on mpsoc4 at ``P ≤ 6,325`` (1.5·P_min), hinted with the periodic model's best
+(latency 5,673): 5,665 to 5,671 in 10 s on 2 threads (wall-clock limits, so runs differ).
 
 An optimal iteration can be shifted by whole periods so its first start lies in window 0; hence
 ``W = ⌈(L_max + P_hi) / P_lo⌉`` windows suffice, with ``L_max`` the latency cap (or the hint's latency
