@@ -76,6 +76,24 @@ def test_line_step_bound_is_valid_when_no_iteration_fits_the_period():
     assert not step.fits and step.bound == p_min + 1 and step.schedule is sch
 
 
+def test_a_line_schedule_using_more_energy_than_the_start_does_not_end_the_stage():
+    """tiny(0) from its least-energy schedule (P 18, L 25, 12 J) at P ≤ 28 under a 16 J cap: the line model's
+    answer (L 21 at 16 J, proven) uses more energy than the start, so the stage refuses it and goes on to the
+    periodic model; it keeps 12 J and latency 25, the least under 12 J (the line optimum at a 12 J cap)."""
+    from edgedse.solvers.periodic import solve_periodic
+
+    p = tiny(0)
+    start = solve_periodic(p, "milp", "energy", latency=False, time_limit=10).solution
+    e0 = evaluate_periodic(p, start).energy_j
+    _, line, _, raw = solve_latency_model(p, "latency", hint=None, wrap=False, period_max=28, energy_cap=16.0, **KW)
+    assert raw.proven_optimal and line.latency == 21 and line.energy_j > e0 == 12.0
+    _, frugal, _, raw = solve_latency_model(p, "latency", hint=None, wrap=False, period_max=28, energy_cap=e0, **KW)
+    assert raw.proven_optimal and frugal.latency == 25
+    stage = latency_stage(p, start, period_max=28, energy_cap=16.0, time_limit=5)
+    assert stage.line_s > 0 and stage.cp_s > 0
+    assert stage.metrics.energy_j <= e0 + 1e-9 and stage.metrics.latency == 25 and stage.metrics.period <= 28
+
+
 def test_line_hint_of_a_wrapping_schedule_is_feasible():
     """A periodic schedule whose iteration wraps, hinted to the line model (shifted to start at 0) and imposed as
     equalities, is feasible: every iteration of a periodic schedule is a schedule on the line."""

@@ -180,7 +180,7 @@ class LineStep:
     schedule: PeriodicSchedule     # the start, or a line schedule no worse with L ≤ period_max
     metrics: PeriodicMetrics
     bound: int | None              # ticks: every periodic schedule of the question has L ≥ bound
-    fits: bool                     # a line schedule with L ≤ period_max was found (the answer is one)
+    fits: bool                     # a line schedule with L ≤ period_max was accepted (the answer is one)
     wall_s: float
 
 
@@ -202,13 +202,13 @@ def _line_step(problem: PeriodicProblem, start: PeriodicSchedule, start_met: Per
         wall += raw.wall_time_s
         b = period_max + 1 if raw.proven_infeasible else None if b is None else min(b, period_max + 1)
         bound = max((x for x in (bound, b) if x is not None), default=None)
-        if sch is None:  # no line schedule fits (or none was found in time)
-            return LineStep(best, best_met, bound, False, wall)
-        if no_worse(met, best_met, start_met, energy_cap):
-            best, best_met = sch, met
+        if sch is None or not no_worse(met, best_met, start_met, energy_cap):
+            # none fits (or none was found in time, or it uses more energy than the start under a cap)
+            break
+        best, best_met = sch, met
         if raw.proven_optimal or budget.left(floor=0.0) < 1.0:
             break
-    return LineStep(best, best_met, bound, True, wall)
+    return LineStep(best, best_met, bound, best is not start, wall)
 
 
 def no_worse(met: PeriodicMetrics, incumbent: PeriodicMetrics, start: PeriodicMetrics,
