@@ -137,8 +137,10 @@ shorter latencies in the same time; half of the time left then goes to a neighbo
 (`edgedse.solvers.periodic_lns`: the first or last layers of the iteration freed, the rest kept in place),
 which shortens those latencies further. Between the two, 5 % more period (1.05 · P_min) already buys a far
 shorter latency: this is the front's steep part. Its start is the previous cap's relaxed mapping packed at the
-new cap, which leaves slack on every PE. `certified` means both solves
-of a point were proven."""),
+new cap, which leaves slack on every PE. When the proven bound is at most the cap, an iteration may fit within
+one period: the stage first schedules one iteration on the line (the CP-SAT model without residues and windows,
+`wrap=False`), a relaxation that is exact there, and stops once one fits — at 1.5 · P_min the least latency
+is such a schedule. `certified` means both solves of a point were proven."""),
 code("""pe_front = period_energy_front(p, "milp", time_limit=30, max_points=4)
 for q in pe_front:
     print(f"period {ms(q.period):7.2f} ms  energy {q.energy_j:.4f} J  certified {q.certified}")
