@@ -38,11 +38,12 @@ latency ``L``.
 iteration of a periodic schedule is a schedule on the line with the same modes, mapping, P and L (two of its
 firings on one PE have disjoint arcs on the circle, so disjoint intervals on the line), and every other family
 holds unchanged. Conversely a line schedule with ``L ≤ P_hi`` *is* a periodic schedule at period
-``max(P, L) ≤ P_hi``: all its firings lie in ``[0, L)``, a stretch no longer than the period, so no two arcs of
-one PE meet on the circle (:func:`line_period`). Hence, when the least line latency is at most ``P_hi``, it is
-the least periodic latency for ``P ≤ P_hi``, and this much smaller model (no residues, no windows, no wrapped
-copies) decides it. ResNet-18 on mpsoc4 at ``P ≤ 6,325`` (1.5·P_min), hinted with the periodic model's best
-(latency 5,673): 5,665 to 5,671 in 10 s on 2 threads (wall-clock limits, so runs differ).
+``max(L, its mapping's least period) ≤ max(L, P) ≤ P_hi``: all its firings lie in ``[0, L)``, a stretch no
+longer than the period, so no two arcs of one PE meet on the circle (:func:`line_period`). Hence, when the
+least line latency is at most ``P_hi``, it is the least periodic latency for ``P ≤ P_hi``, and this much
+smaller model (no residues, no windows, no wrapped copies) decides it. ResNet-18 on mpsoc4 at ``P ≤ 6,325``
+(1.5·P_min), hinted with the periodic model's best (latency 5,673): 5,665 to 5,671 in 10 s on 2 threads
+(wall-clock limits, so runs differ).
 
 An optimal iteration can be shifted by whole periods so its first start lies in window 0; hence
 ``W = ⌈(L_max + P_hi) / P_lo⌉`` windows suffice, with ``L_max`` the latency cap (or the hint's latency
@@ -53,7 +54,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order
+from edgedse.models.periodic import (BUS_UNITS_PER_TICK, Mapping, PeriodicProblem, firings_in_start_order,
+                                     mapping_min_period)
 
 
 @dataclass
@@ -326,16 +328,18 @@ def read_latency_model(problem: PeriodicProblem, built: LatencyModel, solver):
             continue
         k = next(k for (ii, k), x in built.assign.items() if ii == i and solver.Value(x))
         out.append(Firing(l, f, k, solver.Value(built.start[i])))
-    period = int(solver.Value(built.period))
-    if not built.wrap:
-        period = line_period(problem, modes, out, period)
+    period = int(solver.Value(built.period)) if built.wrap else line_period(problem, modes, out)
     return PeriodicSchedule(tuple(modes), tuple(out), period)
 
 
-def line_period(problem: PeriodicProblem, modes, firings, period: int) -> int:
-    """The period (ticks) at which one iteration on the line (``firings`` in ``modes``, found with period
-    variable ``period``) is a periodic schedule: ``max(period, L)`` — within one period no two arcs of a PE
-    meet on the circle (module docstring). Only a valid answer to ``P ≤ P_hi`` when ``L ≤ P_hi``."""
+def line_period(problem: PeriodicProblem, modes, firings) -> int:
+    """The least period (ticks) at which one iteration on the line is sure to be a periodic schedule:
+    ``max(L, the mapping's least period)`` — within one period no two arcs of a PE meet on the circle (module
+    docstring), and no PE, the bus or a firing needs more. Only a valid answer to ``P ≤ P_hi`` when
+    ``L ≤ P_hi``."""
+    pes: list[list[int]] = [[] for _ in problem.layers]
+    for f in sorted(firings, key=lambda f: (f.layer, f.index)):
+        pes[f.layer].append(f.pe)
+    mapping = Mapping(tuple(modes), tuple(tuple(ks) for ks in pes))
     ends = (f.start + int(problem.layers[f.layer].modes[modes[f.layer]].time[f.pe]) for f in firings)
-    return max(period, max(ends) - min(f.start for f in firings))
-
+    return max(max(ends) - min(f.start for f in firings), mapping_min_period(problem, mapping))

@@ -60,7 +60,7 @@ def build_stage1(problem: PeriodicProblem, objective: str = "period", *, period_
 def stage1_warm_start(m, problem: PeriodicProblem, mapping) -> dict:
     from pyomo.common.collections import ComponentMap
 
-    from edgedse.solvers.periodic_heuristics import mapping_min_period
+    from edgedse.models.periodic import mapping_min_period
 
     vals = ComponentMap()
     for (l, a) in m.z:

@@ -284,6 +284,16 @@ def pe_loads(problem: PeriodicProblem, mapping: Mapping) -> list[int]:
     return load
 
 
+def mapping_min_period(problem: PeriodicProblem, mapping: Mapping) -> int:
+    """max(PE loads, ⌈bus occupancy⌉, longest firing) in ticks."""
+    bus, longest = 0, 0
+    for l, (a, pes) in enumerate(zip(mapping.modes, mapping.pes)):
+        md = problem.layers[l].modes[a]
+        bus += md.bus * md.firings
+        longest = max([longest] + [int(md.time[k]) for k in pes])
+    return int(max(max(pe_loads(problem, mapping), default=0), math.ceil(bus / BUS_UNITS_PER_TICK), longest, 1))
+
+
 def canonical_mapping(problem: PeriodicProblem, mapping: Mapping) -> Mapping:
     """``mapping`` with the PEs of each interchangeable group relabelled by non-increasing load (same period
     bound, energy and bus use): the order the formulations' symmetry breaking imposes."""

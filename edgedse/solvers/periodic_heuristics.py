@@ -15,18 +15,8 @@ import numpy as np
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.models.periodic import (BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem, PeriodicSchedule,
-                                     pe_loads)
+                                     mapping_min_period)
 from edgedse.solvers.backends import run_generations
-
-
-def mapping_min_period(problem: PeriodicProblem, mapping: Mapping) -> int:
-    """max(PE loads, ⌈bus occupancy⌉, longest firing) in ticks."""
-    bus, longest = 0, 0
-    for l, (a, pes) in enumerate(zip(mapping.modes, mapping.pes)):
-        md = problem.layers[l].modes[a]
-        bus += md.bus * md.firings
-        longest = max([longest] + [int(md.time[k]) for k in pes])
-    return int(max(max(pe_loads(problem, mapping), default=0), math.ceil(bus / BUS_UNITS_PER_TICK), longest, 1))
 
 
 def pack(problem: PeriodicProblem, mapping: Mapping, period: int | None = None) -> PeriodicSchedule:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from edgedse.analysis.periodic_evaluator import PeriodicMetrics, evaluate_periodic
 from edgedse.models.periodic import PeriodicProblem, PeriodicSchedule
@@ -56,11 +56,7 @@ def solve_latency_model(problem: PeriodicProblem, objective: str, *, hint, time_
     if not raw.found:
         return None, None, bound, raw
     sch = read_latency_model(problem, built, raw.values)
-    met = evaluate_periodic(problem, sch)
-    if not built.wrap:  # one iteration on the line is periodic at any period ≥ its latency and its mapping's least
-        sch = replace(sch, period=max(met.latency, met.min_period))
-        met = evaluate_periodic(problem, sch)
-    return sch, met, bound, raw
+    return sch, evaluate_periodic(problem, sch), bound, raw
 
 
 @dataclass(frozen=True)
