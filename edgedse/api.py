@@ -82,12 +82,7 @@ def schedule_report(problem, result) -> dict:
     instances (``tick_s`` set) and in the file's time units otherwise.
     """
     conv = _time_converter(problem.tick_s)
-    tasks = []
-    if result.solution is not None:
-        for i in range(problem.n):
-            k, s = result.solution.pe[i], result.solution.start[i]
-            tasks.append({"id": problem.task_ids[i], "pe": int(k), "start": conv(s),
-                          "end": conv(s + int(problem.exec_time[i, k]))})
+    tasks = schedule_tasks(problem, result.solution) if result.solution is not None else []
     obj, bound = result.objective, result.bound
     objective = result.details.get("objective", "makespan")
     if objective == "makespan":
@@ -105,6 +100,14 @@ def schedule_report(problem, result) -> dict:
                           "busy": conv(result.metrics.busy[k]), "utilization": result.metrics.busy[k] / span}
                          for k in range(problem.m)]
     return report
+
+
+def schedule_tasks(problem, solution) -> list[dict]:
+    """The tasks of one inference's schedule: ``{"id", "pe", "start", "end"}`` per task, ids as in the input file,
+    times in seconds (YAML instances) or in the file's units."""
+    conv = _time_converter(problem.tick_s)
+    return [{"id": problem.task_ids[i], "pe": int(solution.pe[i]), "start": conv(solution.start[i]),
+             "end": conv(solution.start[i] + int(problem.exec_time[i, solution.pe[i]]))} for i in range(problem.n)]
 
 
 def load_periodic_problem(path: str | Path):
@@ -147,15 +150,7 @@ def periodic_report(problem, result) -> dict:
     sec = _time_converter(problem.tick_s)
     d = result.details
     objective = d.get("objective", "period")
-    tasks = []
-    if result.solution is not None:
-        sch = result.solution
-        for f in sorted(sch.firings, key=lambda f: (f.start, f.layer, f.index)):
-            md = problem.layers[f.layer].modes[sch.modes[f.layer]]
-            tasks.append({"id": problem.firing_id(f.layer, f.index, sch.modes[f.layer]), "pe": int(f.pe),
-                          "pe_name": problem.pe_names[f.pe], "start": sec(f.start),
-                          "end": sec(f.start + int(md.time[f.pe])), "aggregation": md.aggregation,
-                          "layer": problem.layers[f.layer].layer})
+    tasks = periodic_tasks(problem, result.solution) if result.solution is not None else []
     met = result.metrics
     period_bound = result.bound if objective == "period" else None
     report = {"status": str(result.status), "termination": str(result.termination),
@@ -175,30 +170,52 @@ def periodic_report(problem, result) -> dict:
     return report
 
 
+def periodic_tasks(problem, schedule) -> list[dict]:
+    """The firings of one iteration of a periodic schedule, by start: ``{"id", "pe", "pe_name", "start", "end",
+    "aggregation", "layer"}`` (seconds; the schedule repeats every period)."""
+    sec = _time_converter(problem.tick_s)
+    tasks = []
+    for f in sorted(schedule.firings, key=lambda f: (f.start, f.layer, f.index)):
+        md = problem.layers[f.layer].modes[schedule.modes[f.layer]]
+        tasks.append({"id": problem.firing_id(f.layer, f.index, schedule.modes[f.layer]), "pe": int(f.pe),
+                      "pe_name": problem.pe_names[f.pe], "start": sec(f.start),
+                      "end": sec(f.start + int(md.time[f.pe])), "aggregation": md.aggregation,
+                      "layer": problem.layers[f.layer].layer})
+    return tasks
+
+
 PARETO_AXES = ("makespan-energy", "period-energy", "period-latency")
 
 
 def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | None = None, method: str = "milp",
-                 time_limit: float = 30.0, seed: int = 0, threads: int = 2, max_points: int = 12) -> list[dict]:
+                 time_limit: float = 30.0, seed: int = 0, threads: int = 2, max_points: int = 12,
+                 cleanup_time_limit: float | None = None) -> list[dict]:
     """An exact bi-objective front by ε-constraint (:mod:`edgedse.analysis.pareto`) as JSON-ready points
-    (times in seconds, energy in joules per iteration, ``certified`` per point).
+    (times in seconds, energy in joules per iteration, ``certified`` per point), each with the ``tasks`` of
+    its schedule (as :func:`schedule_report` / :func:`periodic_report`), so any trade-off can be deployed.
 
     ``makespan-energy``: one inference of a schedule instance (any format; unit-less benchmarks stay in
     their time units); ``period-energy`` and
     ``period-latency``: the pipelined mapping of a YAML instance (``method`` solves the period stage;
-    the latency model is CP-SAT, bounded by the layer-span relaxation). Every point also carries
-    ``deterministic`` and ``reproducible``, the front's :func:`reproducibility_record`."""
+    the latency model is CP-SAT, bounded by the layer-span relaxation; ``cleanup_time_limit`` seconds,
+    default ``time_limit``, for the relaxation that proves each point's period — VGG16's point at
+    1.1·P_min needs about 75 s on 2 threads). Every point also carries ``deterministic`` and
+    ``reproducible``, the front's :func:`reproducibility_record`."""
     from edgedse.errors import InputError
 
     if axes not in PARETO_AXES:
         raise InputError("--axes", axes, "is not a front", f"use one of {', '.join(PARETO_AXES)}")
+    if cleanup_time_limit is not None and axes != "period-latency":
+        raise InputError("--cleanup-time-limit", str(cleanup_time_limit), f"does not apply to the {axes} front",
+                         "use it with --axes period-latency, or drop it")
     with reproducibility_record() as rec:
         points = _front_points(path, axes, pes=pes, method=method, time_limit=time_limit, seed=seed, threads=threads,
-                               max_points=max_points)
+                               max_points=max_points, cleanup_time_limit=cleanup_time_limit)
     return [q | rec for q in points]
 
 
-def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, max_points) -> list[dict]:
+def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, max_points,
+                  cleanup_time_limit) -> list[dict]:
     """The points of :func:`pareto_front`, before its reproducibility keys."""
     from edgedse.analysis import pareto
 
@@ -206,8 +223,8 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
         problem = load_problem(path, pes)
         pts = pareto.makespan_energy_front(problem, "cpsat" if method == "cpsat" else "milp", time_limit=time_limit,
                                            seed=seed, threads=threads, max_points=max_points)
-        return [{"makespan": _time_converter(problem.tick_s)(q.makespan),
-                 "energy_j": q.energy_j, "certified": q.certified} for q in pts]
+        return [{"makespan": _time_converter(problem.tick_s)(q.makespan), "energy_j": q.energy_j,
+                 "certified": q.certified, "tasks": schedule_tasks(problem, q.schedule)} for q in pts]
     problem = load_periodic_problem(path)
     sec = _time_converter(problem.tick_s)
     if axes == "period-energy":
@@ -216,10 +233,12 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
     else:
         factors = pareto.PERIOD_FACTORS[:max_points]
         pts = pareto.period_latency_front(problem, time_limit=time_limit, seed=seed, threads=threads,
-                                          factors=factors, period_method=method)
+                                          factors=factors, period_method=method,
+                                          cleanup_time_limit=cleanup_time_limit)
     return [{"period": sec(q.period), "latency": sec(q.latency), "energy_j": q.energy_j,
              "latency_bound": sec(q.latency_bound), "period_bound": sec(q.period_bound),
-             "latency_gap": q.latency_gap, "period_gap": q.period_gap, "certified": q.certified} for q in pts]
+             "latency_gap": q.latency_gap, "period_gap": q.period_gap, "certified": q.certified,
+             "tasks": periodic_tasks(problem, q.schedule)} for q in pts]
 
 
 def load_precision_study(model: str, arch: str | Path, **options):

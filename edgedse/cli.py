@@ -378,30 +378,58 @@ def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makes
            method: str = typer.Option("milp", help="milp | cpsat (the period/makespan stage)"),
            pes: Optional[int] = typer.Option(None, "--pes", help="Identical processors (for .stg/.gxl)."),
            time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds per solve."),
+           cleanup_time_limit: Optional[float] = typer.Option(
+               None, "--cleanup-time-limit",
+               help="period-latency: seconds for the relaxation that proves each point's period "
+                    "(default: --time-limit)."),
            max_points: int = typer.Option(12, "--max-points", help="At most this many points."),
            seed: int = typer.Option(0, help="Random seed."),
            threads: int = typer.Option(2, help="Solver threads."),
-           as_json: bool = typer.Option(False, "--json", help="Print the points as JSON.")) -> None:
+           as_json: bool = typer.Option(False, "--json",
+                                        help="Print the points as JSON, each with its schedule.")) -> None:
     """An exact bi-objective Pareto front by the ε-constraint method; each point says whether it is certified."""
     from rich.console import Console
-    from rich.table import Table
 
     from edgedse import api
 
     points = api.pareto_front(instance, axes, pes=pes, method=method, time_limit=time_limit, seed=seed,
-                              threads=threads, max_points=max_points)
+                              threads=threads, max_points=max_points, cleanup_time_limit=cleanup_time_limit)
     if as_json:
         _print_json(points)
         return
-    record = ("deterministic", "reproducible")  # the same for every point: the table's caption
+    console = Console()
+    console.width = max(console.width, 100)  # a front's 8 columns, uncut when piped (rich's default is 80)
+    console.print(_front_table(f"{instance.name}: {axes} front", points))
+
+
+FRONT_COLUMNS = {"makespan": "makespan", "period": "period s", "latency": "latency s", "energy_j": "energy J",
+                 "latency_bound": "L bound s", "latency_gap": "L gap", "period_bound": "P bound s",
+                 "period_gap": "P gap", "certified": "certified"}
+
+
+def _front_table(title: str, points: list[dict]):
+    """A front's points as a rich table: its numbers to 6 significant digits, gaps in percent, one row per
+    point; the schedules (``tasks``) stay in ``--json``; ``deterministic``/``reproducible``, the same for
+    every point, form the caption."""
+    from rich.table import Table
+
+    record = ("deterministic", "reproducible")
     caption = ", ".join(f"{k}: {points[0][k]}" for k in record) if points else None
-    t = Table(title=f"{instance.name}: {axes} front", caption=caption)
-    columns = [k for k in (points[0] if points else []) if k not in record]
+    t = Table(title=title, caption=caption)
+    columns = [k for k in FRONT_COLUMNS if points and k in points[0]]
     for key in columns:
-        t.add_column(key)
+        t.add_column(FRONT_COLUMNS[key], justify="right", no_wrap=True)
+
+    def cell(key, value) -> str:
+        if value is None:
+            return "—"
+        if key.endswith("_gap"):
+            return f"{100 * value:.2f}%"
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
+
     for q in points:
-        t.add_row(*(f"{q[k]:.6g}" if isinstance(q[k], float) else str(q[k]) for k in columns))
-    Console().print(t)
+        t.add_row(*(cell(k, q[k]) for k in columns))
+    return t
 
 
 @app.command()

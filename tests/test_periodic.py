@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT, VGG
 from edgedse.analysis.evaluator import InvalidSolution
+from edgedse.api import load_periodic_problem, load_problem
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.errors import InfeasibleError, InputError
 from edgedse.formats.periodic_yaml import read_periodic_instance
@@ -273,10 +274,39 @@ def test_cli_pareto_json_and_bad_axes():
     assert all(q["reproducible"] is True for q in pts)  # every solve finished: no clock stop
     assert [q["makespan"] for q in pts] == sorted(q["makespan"] for q in pts)
     assert [q["energy_j"] for q in pts] == sorted((q["energy_j"] for q in pts), reverse=True)
+    for q in pts:  # each point's schedule: every task once, ending by the point's makespan (seconds)
+        assert sorted(t["id"] for t in q["tasks"]) == sorted(load_problem(lenet).task_ids)
+        assert max(t["end"] for t in q["tasks"]) == pytest.approx(q["makespan"])
     table = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "makespan-energy", "--time-limit", "60"])
     assert table.exit_code == 0 and "reproducible: True" in " ".join(table.output.split())  # the caption
     bad = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-area"])
     assert bad.exit_code != 0 and "period-area" in bad.output and "period-latency" in bad.output
+    misplaced = CliRunner().invoke(app, ["pareto", str(lenet), "--cleanup-time-limit", "5"])
+    assert misplaced.exit_code != 0 and "--cleanup-time-limit" in misplaced.output
+    assert "period-energy" in misplaced.output and "Traceback" not in misplaced.output
+
+
+def test_cli_period_front_points_carry_their_schedules():
+    """``pareto --json`` on the pipelined LeNet: each point's ``tasks`` are one iteration's firings, from which
+    the point's latency (first start to last end) and a period no smaller than any PE's work follow."""
+    from typer.testing import CliRunner
+
+    from edgedse.cli import app
+
+    lenet = VGG.parent / "lenet_neuraghe.yaml"
+    out = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-energy", "--time-limit", "20", "--json"])
+    assert out.exit_code == 0, out.output
+    pts = json.loads(out.output)
+    assert pts
+    layers = {ly.layer for ly in load_periodic_problem(lenet).layers}
+    for q in pts:
+        tasks = q["tasks"]
+        assert {t["layer"] for t in tasks} == layers and len({t["id"] for t in tasks}) == len(tasks)
+        assert max(t["end"] for t in tasks) - min(t["start"] for t in tasks) == pytest.approx(q["latency"])
+        busy = {}
+        for t in tasks:
+            busy[t["pe_name"]] = busy.get(t["pe_name"], 0.0) + t["end"] - t["start"]
+        assert max(busy.values()) <= q["period"] + 1e-12
 
 
 def test_earliest_gap_wraps_past_the_period_boundary():
