@@ -191,7 +191,8 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
                  time_limit: float = 30.0, seed: int = 0, threads: int = 2, max_points: int = 12,
                  cleanup_time_limit: float | None = None) -> list[dict]:
     """An exact bi-objective front by ε-constraint (:mod:`edgedse.analysis.pareto`) as JSON-ready points
-    (times in seconds, energy in joules per iteration, ``certified`` per point), each with the ``tasks`` of
+    (times in seconds, energy in joules per iteration, ``certified`` and ``wall_time_s`` — the seconds its
+    solves took — per point), each with the ``tasks`` of
     its schedule (as :func:`schedule_report` / :func:`periodic_report`), so any trade-off can be deployed.
 
     ``makespan-energy``: one inference of a schedule instance (any format; unit-less benchmarks stay in
@@ -224,7 +225,8 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
         pts = pareto.makespan_energy_front(problem, "cpsat" if method == "cpsat" else "milp", time_limit=time_limit,
                                            seed=seed, threads=threads, max_points=max_points)
         return [{"makespan": _time_converter(problem.tick_s)(q.makespan), "energy_j": q.energy_j,
-                 "certified": q.certified, "tasks": schedule_tasks(problem, q.schedule)} for q in pts]
+                 "certified": q.certified, "wall_time_s": q.wall_time_s,
+                 "tasks": schedule_tasks(problem, q.schedule)} for q in pts]
     problem = load_periodic_problem(path)
     sec = _time_converter(problem.tick_s)
     if axes == "period-energy":
@@ -238,7 +240,7 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
     return [{"period": sec(q.period), "latency": sec(q.latency), "energy_j": q.energy_j,
              "latency_bound": sec(q.latency_bound), "period_bound": sec(q.period_bound),
              "latency_gap": q.latency_gap, "period_gap": q.period_gap, "certified": q.certified,
-             "tasks": periodic_tasks(problem, q.schedule)} for q in pts]
+             "wall_time_s": q.wall_time_s, "tasks": periodic_tasks(problem, q.schedule)} for q in pts]
 
 
 def load_precision_study(model: str, arch: str | Path, **options):

@@ -398,13 +398,13 @@ def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makes
         _print_json(points)
         return
     console = Console()
-    console.width = max(console.width, 100)  # a front's 8 columns, uncut when piped (rich's default is 80)
+    console.width = max(console.width, 110)  # a front's 9 columns, uncut when piped (rich's default is 80)
     console.print(_front_table(f"{instance.name}: {axes} front", points))
 
 
 FRONT_COLUMNS = {"makespan": "makespan", "period": "period s", "latency": "latency s", "energy_j": "energy J",
                  "latency_bound": "L bound s", "latency_gap": "L gap", "period_bound": "P bound s",
-                 "period_gap": "P gap", "certified": "certified"}
+                 "period_gap": "P gap", "certified": "certified", "wall_time_s": "time s"}
 
 
 def _front_table(title: str, points: list[dict]):
@@ -425,6 +425,8 @@ def _front_table(title: str, points: list[dict]):
             return "—"
         if key.endswith("_gap"):
             return f"{100 * value:.2f}%"
+        if key == "wall_time_s":
+            return f"{value:.1f}"
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
     for q in points:

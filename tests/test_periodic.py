@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import time
 
 import numpy as np
 import pytest
@@ -279,6 +280,7 @@ def test_cli_pareto_json_and_bad_axes():
         assert max(t["end"] for t in q["tasks"]) == pytest.approx(q["makespan"])
     table = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "makespan-energy", "--time-limit", "60"])
     assert table.exit_code == 0 and "reproducible: True" in " ".join(table.output.split())  # the caption
+    assert "time s" in table.output and "energy J" in table.output  # headers with units, not cut at 80 columns
     bad = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-area"])
     assert bad.exit_code != 0 and "period-area" in bad.output and "period-latency" in bad.output
     misplaced = CliRunner().invoke(app, ["pareto", str(lenet), "--cleanup-time-limit", "5"])
@@ -294,10 +296,12 @@ def test_cli_period_front_points_carry_their_schedules():
     from edgedse.cli import app
 
     lenet = VGG.parent / "lenet_neuraghe.yaml"
+    t0 = time.perf_counter()
     out = CliRunner().invoke(app, ["pareto", str(lenet), "--axes", "period-energy", "--time-limit", "20", "--json"])
+    elapsed = time.perf_counter() - t0
     assert out.exit_code == 0, out.output
     pts = json.loads(out.output)
-    assert pts
+    assert pts and all(q["wall_time_s"] > 0 for q in pts) and sum(q["wall_time_s"] for q in pts) <= elapsed
     layers = {ly.layer for ly in load_periodic_problem(lenet).layers}
     for q in pts:
         tasks = q["tasks"]

@@ -8,6 +8,7 @@ clean-up, so the point is non-dominated), then set ``ε = C* − 1`` (makespans 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from edgedse.models.problems import ScheduleProblem
@@ -20,6 +21,7 @@ class ParetoPoint:
     energy_j: float
     certified: bool
     schedule: Schedule
+    wall_time_s: float = 0.0   # seconds spent on this point's solves
 
 
 def makespan_energy_front(problem: ScheduleProblem, method: str = "cpsat", *, time_limit: float = 10.0,
@@ -31,6 +33,7 @@ def makespan_energy_front(problem: ScheduleProblem, method: str = "cpsat", *, ti
     points: list[ParetoPoint] = []
     eps = None
     while len(points) < max_points:
+        t0 = time.perf_counter()
         e = solve(problem, method, "energy", makespan_cap=eps, **kw)
         if e.solution is None:
             break
@@ -38,7 +41,7 @@ def makespan_energy_front(problem: ScheduleProblem, method: str = "cpsat", *, ti
         best = c if c.solution is not None else e
         certified = e.status == Status.OPTIMAL and c.status == Status.OPTIMAL
         points.append(ParetoPoint(int(best.metrics.makespan), float(best.metrics.energy_j), certified,
-                                  best.solution))
+                                  best.solution, time.perf_counter() - t0))
         eps = int(best.metrics.makespan) - 1
         if eps < problem.makespan_lower_bound():
             break
@@ -54,6 +57,7 @@ class PeriodPoint:
     schedule: object
     latency_bound: int | None = None   # ticks: proven lower bound on the latency at this period cap
     period_bound: int | None = None    # ticks: proven lower bound on the period at this latency cap
+    wall_time_s: float = 0.0           # seconds spent on this point's solves (the first: with P_min's)
 
     @property
     def latency_gap(self) -> float | None:
@@ -77,12 +81,14 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
     from edgedse.solvers.periodic import solve_periodic
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads, latency=False)
+    t0 = time.perf_counter()
     p_min = solve_periodic(problem, method, "period", **kw)
     if p_min.solution is None:
         return []
     points: list[PeriodPoint] = []
     eps, step = None, 1
     while len(points) < max_points:
+        t0 = t0 if not points else time.perf_counter()
         e = solve_periodic(problem, method, "energy", period_cap=eps, **kw)
         if e.solution is None:
             break
@@ -90,7 +96,7 @@ def period_energy_front(problem, method: str = "milp", *, time_limit: float = 30
         best = c if c.solution is not None and c.metrics.energy_j <= e.objective * (1 + 1e-6) else e
         certified = e.status == Status.OPTIMAL and c.status == Status.OPTIMAL
         points.append(PeriodPoint(best.metrics.period, best.metrics.energy_j, best.metrics.latency, certified,
-                                  best.solution))
+                                  best.solution, wall_time_s=time.perf_counter() - t0))
         if eps is None:
             step = max(1, math.ceil((best.metrics.period - p_min.objective) / max(max_points - 1, 1)))
         if best.metrics.period <= p_min.objective:
@@ -153,6 +159,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
+    t0 = time.perf_counter()
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
     if first.solution is None:
         return []
@@ -162,6 +169,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     previous, previous_met, points, previous_relaxed = first.solution, first.metrics, [], None
     bounds_at: list[tuple[int, int]] = []  # (ε, proven lower bound on the latency of every schedule with P ≤ ε)
     for factor in factors:
+        t0 = t0 if factor == factors[0] else time.perf_counter()
         eps = max(p_min, int(factor * p_min))
         l_lo, relaxed = relaxed_latency_bound(problem, "latency", period_max=eps, **kw)
         # the previous ε's relaxed mapping leaves slack at this ε, and packs far better than this ε's own,
@@ -204,7 +212,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
             bounds_at.append((met.period, l_own or 0))
             l_bound = max(l_bound, l_own or 0)
         points.append(PeriodPoint(met.period, met.energy_j, met.latency, met.latency <= l_bound and p_proven,
-                                  sch, l_bound, p_bound))
+                                  sch, l_bound, p_bound, time.perf_counter() - t0))
         previous, previous_met = sch, met
         if met.latency <= eps:
             break

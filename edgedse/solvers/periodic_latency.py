@@ -117,7 +117,10 @@ def latency_stage(problem: PeriodicProblem, start: PeriodicSchedule, *, period_m
     too (it holds for ``P ≤ period_max`` only if no period below ``period_min`` exists), so that the search
     may stop at it. ``energy_cap`` (J per iteration): a candidate must also use no more energy than ``start``.
     ``time_limit`` (seconds) is split as :class:`~edgedse.solvers.backends.TimeBudget` grants it, so the
-    split is the same on every run in deterministic mode."""
+    split is the same on every run in deterministic mode. A line schedule (step 0) keeps its own period,
+    ``max(L, its mapping's least period)`` (:func:`~edgedse.formulations.period_latency_cpsat.line_period`),
+    which lies below ``period_min`` only if ``period_min`` is not the least period: ``period_min`` is read as
+    a bound the caller has proven, not as a requirement."""
     start_met = evaluate_periodic(problem, start)
     if start_met.latency <= latency_min:  # the start meets a proven bound: nothing to gain
         return LatencyStage(start, start_met, None, 0.0, 0.0)
