@@ -165,9 +165,11 @@ md("""## Why 0.95 here and 0.75 in the deliverable
 The period cannot go below the *fluid* bound: the convolutions' 30.69 GOP spread over every PE's peak rate
 at once. With the cited figures (engine 169 GOPS, each A9 with NEON 5.34 GOPS) that is
 30.69 / (169 + 2 · 5.34) = **170.8 ms**, a ratio of 0.94 to the 181.6 ms baseline; the fully connected layers
-(58 ms, DDR-bound) already run on the ARM cores beside the engine in the baseline pipeline. The proven optimum
-(173.2 ms) sits 1.4 % above the fluid bound because firings are indivisible (aggregationFactor granularity)
-and share the DDR bus. AOW's 136 ms (ratio 0.75) would need the two A9 cores to deliver
+(58 ms, DDR-bound) already run on the ARM cores beside the engine in the baseline pipeline. The resource
+bound printed at the top is the same argument made exact: an LP that splits every layer (pooling and fully
+connected ones too) over its modes and PEs in the best proportions, 172.8 ms. The proven optimum (173.2 ms)
+sits 0.2 % above it because firings are indivisible (aggregationFactor granularity) and share the DDR bus.
+AOW's 136 ms (ratio 0.75) would need the two A9 cores to deliver
 30.69 / 0.136 − 169 ≈ 57 GOPS, more than five times their NEON peak — so AOW's cost model must have differed
 from these public figures (e.g. a baseline cycle that serialised the ARM and engine work, or per-actor
 times measured on a different configuration); D3 does not publish its per-actor table, so the gap cannot
