@@ -123,9 +123,9 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
                                                 help="With --objective period: minimize energy instead, "
                                                      "under --period-cap."),
              period_cap: Optional[float] = typer.Option(None, "--period-cap", help="Seconds (ε-constraint)."),
-             time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds."),
+             time_limit: float = typer.Option(10.0, "--time-limit", min=0.01, help="Seconds."),
              seed: int = typer.Option(0, help="Random seed."),
-             threads: int = typer.Option(2, help="Solver threads."),
+             threads: int = typer.Option(2, min=1, help="Solver threads."),
              builder: str = typer.Option("highspy", help="MILP builder: highspy (direct matrices) | pyomo."),
              as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
              gantt: Optional[Path] = typer.Option(None, "--gantt", help="Write the Gantt chart (PNG).")) -> None:
@@ -262,9 +262,9 @@ def precision(model: str = typer.Argument(..., help="digits-cnn, a model-zoo nam
               loss: str = typer.Option("kl", "--loss", help="kl | mse | acc | hessian (the per-layer proxy)."),
               tie: Optional[list[str]] = typer.Option(None, "--tie", help="Comma-separated layers forced to equal bits."),
               pareto_front: bool = typer.Option(False, "--pareto", help="Print the front (minimize × loss)."),
-              time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds."),
+              time_limit: float = typer.Option(30.0, "--time-limit", min=0.01, help="Seconds."),
               seed: int = typer.Option(0, help="Random seed."),
-              threads: int = typer.Option(2, help="Solver threads."),
+              threads: int = typer.Option(2, min=1, help="Solver threads."),
               as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Per-layer bit-widths minimizing energy, memory, latency or the loss proxy under budgets on the others."""
     from edgedse import api
@@ -303,8 +303,8 @@ def fuse(model: str = typer.Argument(..., help="An ONNX model (or a model-zoo na
          mode: str = typer.Option("cache", help="cache (keep overlaps) | recompute (recompute overlaps)"),
          no_weights: bool = typer.Option(False, "--no-weights", help="Count feature maps only (as Alwani et al.)."),
          layers: Optional[int] = typer.Option(None, "--layers", help="Keep the first N fusion nodes."),
-         time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds."),
-         threads: int = typer.Option(2, help="Solver threads."),
+         time_limit: float = typer.Option(30.0, "--time-limit", min=0.01, help="Seconds."),
+         threads: int = typer.Option(2, min=1, help="Solver threads."),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Partition the network into fused layer groups so intermediate feature maps stay on chip."""
     from rich.console import Console
@@ -336,7 +336,8 @@ def bench(target: str = typer.Argument(..., help="A suite YAML to run, or `repor
           store: Path = typer.Option(Path("edgedse-results.sqlite"), "--store", help="SQLite result store."),
           executor: str = typer.Option("local", "--executor", help="local | dask"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
-          workers: int = typer.Option(2, "--workers", help="Runs at a time (local) or LocalCluster workers (dask)."),
+          workers: int = typer.Option(2, "--workers", min=1,
+                                      help="Runs at a time (local) or LocalCluster workers (dask)."),
           quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
           as_json: bool = typer.Option(False, "--json", help="report: print JSON."),
           profile: Optional[Path] = typer.Option(None, "--profile", help="report: performance profile PNG."),
@@ -377,14 +378,14 @@ def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makes
            axes: str = typer.Option("period-energy", help="makespan-energy | period-energy | period-latency"),
            method: str = typer.Option("milp", help="milp | cpsat (the period/makespan stage)"),
            pes: Optional[int] = typer.Option(None, "--pes", help="Identical processors (for .stg/.gxl)."),
-           time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds per solve."),
+           time_limit: float = typer.Option(30.0, "--time-limit", min=0.01, help="Seconds per solve."),
            cleanup_time_limit: Optional[float] = typer.Option(
-               None, "--cleanup-time-limit",
+               None, "--cleanup-time-limit", min=0.01,
                help="period-latency: seconds for the relaxation that proves each point's period "
                     "(default: --time-limit)."),
-           max_points: int = typer.Option(12, "--max-points", help="At most this many points."),
+           max_points: int = typer.Option(12, "--max-points", min=1, help="At most this many points."),
            seed: int = typer.Option(0, help="Random seed."),
-           threads: int = typer.Option(2, help="Solver threads."),
+           threads: int = typer.Option(2, min=1, help="Solver threads."),
            as_json: bool = typer.Option(False, "--json",
                                         help="Print the points as JSON, each with its schedule.")) -> None:
     """An exact bi-objective Pareto front by the ε-constraint method; each point says whether it is certified."""

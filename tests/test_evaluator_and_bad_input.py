@@ -182,3 +182,18 @@ def test_cli_schedule_table_and_errors():
                           ((INST / "nothing.stg", "--pes", 2), "does not exist")]:
         bad = _cli("schedule", *args)
         assert bad.returncode == 2 and pattern in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("args, option", [
+    (("schedule", INST / "topcuoglu", "--time-limit", "-1"), "--time-limit"),
+    (("schedule", INST / "topcuoglu", "--threads", "0"), "--threads"),
+    (("pareto", INST / "lenet_neuraghe.yaml", "--max-points", "0"), "--max-points"),
+    (("pareto", INST / "lenet_neuraghe.yaml", "--axes", "period-latency", "--cleanup-time-limit", "0"),
+     "--cleanup-time-limit"),
+    (("fuse", "resnet18", "--arch", INST / "architectures" / "scalable_pe.yaml", "--time-limit", "0"), "--time-limit"),
+])
+def test_cli_refuses_time_limits_and_counts_below_their_least_value(args, option):
+    """A time limit must be positive and a count of threads or points at least 1: exit 2 naming the option,
+    before any solver runs."""
+    bad = _cli(*args)
+    assert bad.returncode == 2 and option in bad.stderr and "Traceback" not in bad.stderr
