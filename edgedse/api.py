@@ -192,8 +192,8 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
                  cleanup_time_limit: float | None = None) -> list[dict]:
     """An exact bi-objective front by ε-constraint (:mod:`edgedse.analysis.pareto`) as JSON-ready points
     (times in seconds, energy in joules per iteration, ``certified`` and ``wall_time_s`` — the seconds its
-    solves took — per point), each with the ``tasks`` of
-    its schedule (as :func:`schedule_report` / :func:`periodic_report`), so any trade-off can be deployed.
+    solves took — per point), each with the ``tasks`` of its schedule (as :func:`schedule_report` /
+    :func:`periodic_report`), so any trade-off can be deployed.
 
     ``makespan-energy``: one inference of a schedule instance (any format; unit-less benchmarks stay in
     their time units); ``period-energy`` and
