@@ -7,8 +7,11 @@ whichever is larger) and that gap, the largest latency and period gaps over the 
 At P_min every PE's circle is (nearly) full; the relaxation does not see how an iteration must wrap around a
 full circle (see :mod:`edgedse.formulations.latency_bound_milp`), which is where the certificate is lost.
 
+``--points`` also prints every point of every front: its period and latency with their proven bounds and
+gaps, whether it is certified, and the seconds it took.
+
 Usage: python benchmarks/latency_certification.py [--time-limit 10] [--cleanup-time-limit 90]
-[--vgg 2,3,4,6,9,13,22] [--resnet 2,4,8,12,16,32]
+[--vgg 2,3,4,6,9,13,22] [--resnet 2,4,8,12,16,32] [--points]
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ def main() -> None:
     ap.add_argument("--cleanup-time-limit", type=float, default=None,
                     help="seconds for the relaxation that proves each point's period (default: --time-limit)")
     add_prefix_arguments(ap, vgg="2,3,4,6,9,13,22", resnet="2,4,8,12,16,32")
+    ap.add_argument("--points", action="store_true", help="also print every point of every front")
     args = ap.parse_args()
     print(f"{args.time_limit} s per solve ({args.cleanup_time_limit or args.time_limit} s for the period "
           f"relaxation), 2 threads; periods and latencies in ms")
@@ -44,6 +48,11 @@ def main() -> None:
         print(f"{p.name:<28} {n:>6} {len(first.schedule.firings):>7} {ms(first.period)} {len(front):>6} "
               f"{sum(q.certified for q in front):>5} {ms(first.latency)} {ms(first.latency_bound)} "
               f"{percent(first.latency_gap):>7} {percent(worst_l):>9} {percent(worst_p):>9} {wall:7.1f}")
+        if args.points:
+            for q in front:
+                print(f"{'  point':<28} P {ms(q.period)} (bound {ms(q.period_bound)}, {percent(q.period_gap):>6})  "
+                      f"L {ms(q.latency)} (bound {ms(q.latency_bound)}, {percent(q.latency_gap):>6})  "
+                      f"{'certified' if q.certified else 'open':<9} {q.wall_time_s:6.1f} s")
 
 
 if __name__ == "__main__":
