@@ -1,5 +1,6 @@
-"""The fluid period bound (:mod:`edgedse.formulations.fluid_period_lp`), the resource bound of heterogeneous PEs:
-by hand, never above the least period (brute force), and on both networks just below their proven P_min."""
+"""The fluid load bounds (:mod:`edgedse.formulations.fluid_load_lp`), the resource bounds of heterogeneous PEs:
+by hand, never above the least period or makespan (brute force), and on both networks just below their proven
+P_min."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,8 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from edgedse.formulations.fluid_period_lp import fluid_period_bound
+from edgedse.formulations.fluid_load_lp import fluid_makespan_bound, fluid_period_bound
+from edgedse.models.problems import ScheduleProblem
 from edgedse.models.periodic import Mode, PeriodicLayer
+from schedule_helpers import brute_force, random_instance
 from test_periodic import brute_force_period, tiny
 
 
@@ -49,3 +52,29 @@ def test_both_networks_just_below_their_proven_least_period(vgg, resnet):
     # P_min: 17,318 (VGG16/NEURAghe) and 4,217 (ResNet-18/mpsoc4), proven by stage 1 (test_periodic)
     assert 17_200 <= fluid_period_bound(vgg) <= 17_318 and vgg.resource_bound() == fluid_period_bound(vgg)
     assert 4_200 <= fluid_period_bound(resnet) <= 4_217
+
+
+def three_tasks(times: list[int]) -> ScheduleProblem:
+    """Three independent tasks, each taking ``times[k]`` ticks on PE k."""
+    m = len(times)
+    t = np.array([times] * 3, dtype=np.int64)
+    return ScheduleProblem(name="three", task_ids=("a", "b", "c"), pe_names=tuple(f"p{k}" for k in range(m)),
+                           pe_kinds=tuple("x" for _ in range(m)), exec_time=t, energy=t * 1.0, edges=(),
+                           comm_time=())
+
+
+def test_makespan_split_in_inverse_proportion_to_the_time_by_hand():
+    # 3 tasks of 10 ticks on p0 or 30 on p1: 10·y = 30·(3 − y) gives y = 2.25, C = 22.5 → 23 (the optimum is
+    # 30); the old bound was max(⌈30 / 2⌉, 10) = 15
+    p = three_tasks([10, 30])
+    assert fluid_makespan_bound(p) == 23 and p.makespan_lower_bound() == 23
+    assert brute_force(p)[0] == 30
+    # identical PEs: the LP adds nothing to ⌈Σ / m⌉ and is not solved
+    same = three_tasks([10, 10])
+    assert fluid_makespan_bound(same) == 15 and same.makespan_lower_bound() == 15 and same._fluid_load == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_makespan_bound_never_above_the_optimum(seed):
+    p = random_instance(seed, n=5, m=2)
+    assert fluid_makespan_bound(p) <= p.makespan_lower_bound() <= brute_force(p)[0]

@@ -243,14 +243,14 @@ class PeriodicProblem:
     def resource_bound(self) -> int:
         """The resource bound (ticks): work over capacity, per PE and for the bus, with each layer's work split
         over its modes and PEs in the best proportions — the fluid LP of
-        :mod:`edgedse.formulations.fluid_period_lp` (HiGHS, computed once). It is at least the even spread of
+        :mod:`edgedse.formulations.fluid_load_lp` (HiGHS, computed once). It is at least the even spread of
         the least total work over all PEs (each layer in its cheapest mode at its fastest PE, divided by m) and
         the least bus occupancy per iteration, which are kept as a floor."""
         return self._resource_bound
 
     @cached_property
     def _resource_bound(self) -> int:
-        from edgedse.formulations.fluid_period_lp import fluid_period_bound
+        from edgedse.formulations.fluid_load_lp import fluid_period_bound
 
         work = sum(min(md.firings * min(md.time[k] for k in md.allowed()) for md in ly.modes) for ly in self.layers)
         bus = sum(min(md.firings * md.bus for md in ly.modes) for ly in self.layers)

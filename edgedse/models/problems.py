@@ -171,11 +171,24 @@ class ScheduleProblem:
         return int(slow + sum(int(c.max()) for c in self.comm_time))
 
     def makespan_lower_bound(self) -> int:
-        """max(critical path with each task at its fastest PE, ⌈Σ fastest times / m⌉) — no transfers."""
+        """max(critical path with each task at its fastest PE, ⌈Σ fastest times / m⌉, the fluid load bound of
+        :mod:`edgedse.formulations.fluid_load_lp` on heterogeneous PEs) — no transfers."""
         head, tail = self.heads_and_tails
         cp = max((head[i] + self.min_time(i) + tail[i] for i in range(self.n)), default=0)
         load = -(-sum(self._min_times) // self.m)
-        return int(max(cp, load))
+        return int(max(cp, load, self._fluid_load))
+
+    @cached_property
+    def _fluid_load(self) -> int:
+        """The fluid LP's bound (ticks), computed once; 0 where every task runs equally fast on every PE (then
+        it equals ⌈Σ times / m⌉, the load bound)."""
+        uniform = all(len(self.allowed(i)) == self.m and len({int(self.exec_time[i, k]) for k in range(self.m)}) == 1
+                      for i in range(self.n))
+        if uniform:
+            return 0
+        from edgedse.formulations.fluid_load_lp import fluid_makespan_bound
+
+        return fluid_makespan_bound(self)
 
     def validate(self) -> None:
         """Check the obvious infeasibilities before solving; errors name the constraint family."""
