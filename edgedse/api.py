@@ -52,8 +52,10 @@ def load_problem(path: str | Path, pes: int | None = None):
 
 def solve(problem, method: str = "cpsat", objective: str = "makespan", **options):
     """Solve a problem with one method; see :func:`edgedse.solvers.portfolio.solve`."""
+    from edgedse.errors import check_limits
     from edgedse.solvers.portfolio import solve_or_explain
 
+    check_limits(time_limit=options.get("time_limit"), threads=options.get("threads"))
     with reproducibility_record() as rec:
         result = solve_or_explain(problem, method=method, objective=objective, **options)
     result.details.update(rec)
@@ -129,8 +131,10 @@ def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str
     options go to :func:`~edgedse.solvers.periodic.solve_periodic`."""
     import math
 
+    from edgedse.errors import check_limits
     from edgedse.solvers.periodic import solve_periodic
 
+    check_limits(time_limit=options.get("time_limit"), threads=options.get("threads"))
     problem = load_periodic_problem(path)
     if period_cap_s is not None:
         options["period_cap"] = math.floor(period_cap_s / problem.tick_s + 1e-9)
@@ -202,8 +206,10 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
     default ``time_limit``, for the relaxation that proves each point's period — VGG16's point at
     1.1·P_min needs about 75 s on 2 threads). Every point also carries ``deterministic`` and
     ``reproducible``, the front's :func:`reproducibility_record`."""
-    from edgedse.errors import InputError
+    from edgedse.errors import InputError, check_limits
 
+    check_limits(time_limit=time_limit, cleanup_time_limit=cleanup_time_limit, threads=threads,
+                 max_points=max_points)
     if axes not in PARETO_AXES:
         raise InputError("--axes", axes, "is not a front", f"use one of {', '.join(PARETO_AXES)}")
     if cleanup_time_limit is not None and axes != "period-latency":
@@ -274,11 +280,12 @@ def precision(model: str, arch: str | Path, *, minimize: str = "energy", budgets
     """Solve (or, with ``pareto``, trace the front of ``minimize`` × loss; ``minimize=loss`` gives memory ×
     loss) and return the JSON document(s). Fronts: exact by ε-constraint for milp/cpsat, the final
     ε-non-dominated set for nsga2; greedy has none."""
-    from edgedse.errors import InputError
+    from edgedse.errors import InputError, check_limits
     from edgedse.models.solutions import SolveResult, Status, Termination
     from edgedse.solvers.precision import evaluate_precision, precision_front, solve_precision
 
     solve_keys = {k: options.pop(k) for k in ("time_limit", "threads", "seed") if k in options}
+    check_limits(time_limit=solve_keys.get("time_limit"), threads=solve_keys.get("threads"))
     study = study or load_precision_study(model, arch, seed=solve_keys.get("seed", 0), **options)
     p = study.problem
     budgets = {k: v for k, v in (budgets or {}).items() if v is not None}
@@ -388,8 +395,10 @@ def fusion_report(problem, result, layerwise=None) -> dict:
 def fuse(model: str | Path, arch: str | Path, *, method: str = "milp", objective: str = "traffic",
          time_limit: float = 30.0, threads: int = 2, seed: int = 0, **options) -> dict:
     """Load, solve and report (with the layer-by-layer baseline beside it): ``edgedse fuse`` as a function."""
+    from edgedse.errors import check_limits
     from edgedse.solvers.fusion import solve_fusion
 
+    check_limits(time_limit=time_limit, threads=threads)
     problem = load_fusion_problem(model, arch, **options)
     with reproducibility_record() as rec:
         result = solve_fusion(problem, method, objective, time_limit=time_limit, threads=threads, seed=seed)

@@ -5,6 +5,8 @@ one line and exit with code 2 instead of a traceback from deep inside a library.
 """
 from __future__ import annotations
 
+import numbers
+
 
 class InputError(Exception):
     """Bad input: the message names ``source`` (a file or object), the ``element`` and a ``fix``."""
@@ -27,6 +29,18 @@ class InfeasibleError(Exception):
         self.family = family
         self.detail = detail
         super().__init__(f"infeasible [{family}]: {detail}")
+
+
+def check_limits(**values) -> None:
+    """Time limits (``*time_limit``, seconds) must be positive and counts (``threads``, ``max_points``,
+    ``workers``) at least 1; None means the default. Otherwise :class:`InputError` names the argument."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name.endswith("time_limit") and not value > 0:
+            raise InputError(name, str(value), "must be a positive number of seconds", f"pass {name} > 0")
+        if not name.endswith("time_limit") and not (isinstance(value, numbers.Integral) and value >= 1):
+            raise InputError(name, str(value), "must be a whole number at least 1", f"pass {name} ≥ 1")
 
 
 def read_yaml(path, what: str):

@@ -197,3 +197,20 @@ def test_cli_refuses_time_limits_and_counts_below_their_least_value(args, option
     before any solver runs."""
     bad = _cli(*args)
     assert bad.returncode == 2 and option in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda api: api.schedule(INST / "topcuoglu", time_limit=0), "time_limit"),
+    (lambda api: api.schedule_periodic(INST / "lenet_neuraghe.yaml", threads=0), "threads"),
+    (lambda api: api.pareto_front(INST / "lenet_neuraghe.yaml", max_points=0), "max_points"),
+    (lambda api: api.pareto_front(INST / "lenet_neuraghe.yaml", "period-latency", cleanup_time_limit=-5),
+     "cleanup_time_limit"),
+    (lambda api: api.fuse("resnet18", INST / "architectures" / "scalable_pe.yaml", time_limit=-1), "time_limit"),
+    (lambda api: api.precision("digits-cnn", INST / "architectures" / "scalable_pe.yaml", threads=1.5), "threads"),
+])
+def test_api_refuses_time_limits_and_counts_below_their_least_value(call, argument):
+    """The Python API checks what the CLI's option ranges check, before loading or solving anything."""
+    from edgedse import api
+
+    with pytest.raises(InputError, match=argument):
+        call(api)
