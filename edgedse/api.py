@@ -125,10 +125,12 @@ def load_periodic_problem(path: str | Path):
 
 
 def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str = "period",
-                      period_cap_s: float | None = None, **options):
+                      period_cap_s: float | None = None, latency_cap_s: float | None = None, **options):
     """Load a YAML instance and solve its pipelined mapping: returns ``(problem, SolveResult)``.
-    ``period_cap_s`` (seconds) is the ε-constraint on the period, rounded down to whole ticks; other
-    options go to :func:`~edgedse.solvers.periodic.solve_periodic`."""
+    ``period_cap_s`` (seconds) is the ε-constraint on the period; ``latency_cap_s`` (seconds) a deadline on
+    the latency, with the period objective: the least period of a schedule meeting it
+    (:mod:`edgedse.solvers.periodic_deadline`). Both are rounded down to whole ticks; other options go to
+    :func:`~edgedse.solvers.periodic.solve_periodic`."""
     import math
 
     from edgedse.errors import check_limits
@@ -138,6 +140,8 @@ def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str
     problem = load_periodic_problem(path)
     if period_cap_s is not None:
         options["period_cap"] = math.floor(period_cap_s / problem.tick_s + 1e-9)
+    if latency_cap_s is not None:
+        options["latency_cap"] = math.floor(latency_cap_s / problem.tick_s + 1e-9)
     with reproducibility_record() as rec:
         result = solve_periodic(problem, method, objective, **options)
     result.details.update(rec)
@@ -149,7 +153,8 @@ def periodic_report(problem, result) -> dict:
 
     Issue-3 keys (status, objective, bound, gap, wall_time_s, method, tasks) plus ``period``,
     ``latency``, ``baseline_period``, ``period_bound``, ``latency_bound`` (a proven lower bound on the
-    latency of every schedule whose period is at most the one found) and per task ``aggregation``.
+    latency of every schedule whose period is at most the one found) and per task ``aggregation``; under a
+    deadline also ``latency_cap`` and ``least_latency_bound`` (every schedule's latency is at least this).
     """
     sec = _time_converter(problem.tick_s)
     d = result.details
@@ -165,7 +170,8 @@ def periodic_report(problem, result) -> dict:
               "latency": sec(met.latency) if met else None, "energy_j": met.energy_j if met else None,
               "baseline_period": sec(d.get("baseline_period")), "period_bound": sec(period_bound),
               "resource_bound": sec(d.get("resource_bound")), "cycle_bound": sec(d.get("cycle_bound")),
-              "latency_bound": sec(d.get("latency_bound")), "tasks": tasks,
+              "latency_bound": sec(d.get("latency_bound")), "latency_cap": sec(d.get("latency_cap")),
+              "least_latency_bound": sec(d.get("least_latency_bound")), "tasks": tasks,
               "details": {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool, type(None)))}}
     if met is not None:
         report["pes"] = [{"name": problem.pe_names[k], "busy": sec(met.busy[k]),

@@ -123,6 +123,9 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
                                                 help="With --objective period: minimize energy instead, "
                                                      "under --period-cap."),
              period_cap: Optional[float] = typer.Option(None, "--period-cap", help="Seconds (ε-constraint)."),
+             latency_cap: Optional[float] = typer.Option(None, "--latency-cap",
+                                                         help="Seconds: with --objective period, a deadline on "
+                                                              "the latency (the least period meeting it)."),
              time_limit: float = typer.Option(10.0, "--time-limit", min=0.01, help="Seconds."),
              seed: int = typer.Option(0, help="Random seed."),
              threads: int = typer.Option(2, min=1, help="Solver threads."),
@@ -134,8 +137,12 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
     from edgedse import api
 
     if objective == "period":
-        _schedule_periodic(instance, method, period_energy, period_cap, time_limit, seed, threads, as_json, gantt)
+        _schedule_periodic(instance, method, period_energy, period_cap, latency_cap, time_limit, seed, threads,
+                           as_json, gantt)
         return
+    if latency_cap is not None:
+        raise InputError("--latency-cap", str(latency_cap), "is a deadline of pipelined mapping",
+                         "add --objective period (a YAML instance)")
     problem, result = api.schedule(instance, pes=pes, method=method, objective=objective, time_limit=time_limit,
                                    seed=seed, threads=threads, builder=builder)
 
@@ -147,12 +154,13 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
     _emit(problem, api.schedule_report(problem, result), result.solution, as_json, gantt, draw, _schedule_table)
 
 
-def _schedule_periodic(instance, method, period_energy, period_cap, time_limit, seed, threads, as_json, gantt):
+def _schedule_periodic(instance, method, period_energy, period_cap, latency_cap, time_limit, seed, threads, as_json,
+                       gantt):
     from edgedse import api
 
     problem, result = api.schedule_periodic(instance, method=method, objective="energy" if period_energy else "period",
                                             time_limit=time_limit, seed=seed, threads=threads,
-                                            period_cap_s=period_cap)
+                                            period_cap_s=period_cap, latency_cap_s=latency_cap)
 
     def draw(path):
         from edgedse.analysis.plots import pipeline_gantt
@@ -181,6 +189,15 @@ def _periodic_table(problem, report: dict) -> None:
 
     console = Console()
     console.print(f"[bold]{problem.name}[/]: {problem.n_layers} layers, {problem.m} PEs — method {report['method']}")
+    if report.get("latency_cap") is not None:
+        least = report.get("least_latency_bound")
+        console.print(f"deadline: latency ≤ {report['latency_cap']} s"
+                      + (f" (every schedule's latency ≥ {least} s)" if least is not None else ""))
+    if report["period"] is None:
+        fix = "try --method cpsat" if report["termination"] == "heuristic" else "try a longer --time-limit"
+        console.print(f"status {report['status']} ({report['termination']}): no schedule found "
+                      f"(period bound {report['period_bound']} s); {fix}")
+        return
     gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
     console.print(f"status {report['status']} ({report['termination']}): period {report['period']} s "
                   f"(bound {report['period_bound']} s, gap {gap}; resource bound {report['resource_bound']} s, "

@@ -1,4 +1,4 @@
-"""Exact bi-objective fronts by the ε-constraint method; every point is certified for its ε.
+"""Exact bi-objective fronts by the ε-constraint method; each point says whether it is certified for its ε.
 
 Makespan × energy: start at the minimum-energy end, then repeatedly
 (1) minimize energy subject to ``C ≤ ε``  and (2) minimize makespan subject to ``E ≤ E*`` (lexicographic

@@ -54,8 +54,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from edgedse.models.periodic import (BUS_UNITS_PER_TICK, Mapping, PeriodicProblem, firings_in_start_order,
-                                     mapping_min_period)
+from edgedse.models.periodic import (BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order,
+                                     mapping_min_period, schedule_mapping)
 
 
 @dataclass
@@ -337,9 +337,6 @@ def line_period(problem: PeriodicProblem, modes, firings) -> int:
     ``max(L, the mapping's least period)`` — within one period no two arcs of a PE meet on the circle (module
     docstring), and no PE, the bus or a firing needs more. Only a valid answer to ``P ≤ P_hi`` when
     ``L ≤ P_hi``."""
-    pes: list[list[int]] = [[] for _ in problem.layers]
-    for f in sorted(firings, key=lambda f: (f.layer, f.index)):
-        pes[f.layer].append(f.pe)
-    mapping = Mapping(tuple(modes), tuple(tuple(ks) for ks in pes))
+    mapping = schedule_mapping(modes, firings)
     ends = (f.start + int(problem.layers[f.layer].modes[modes[f.layer]].time[f.pe]) for f in firings)
     return max(max(ends) - min(f.start for f in firings), mapping_min_period(problem, mapping))

@@ -303,6 +303,14 @@ def mapping_min_period(problem: PeriodicProblem, mapping: Mapping) -> int:
     return int(max(max(pe_loads(problem, mapping), default=0), math.ceil(bus / BUS_UNITS_PER_TICK), longest, 1))
 
 
+def schedule_mapping(modes, firings) -> Mapping:
+    """The :class:`Mapping` (modes, each firing's PE by firing index) of a schedule's ``modes`` and ``firings``."""
+    pes: dict[int, list[int]] = {}
+    for f in sorted(firings, key=lambda f: (f.layer, f.index)):
+        pes.setdefault(f.layer, []).append(f.pe)
+    return Mapping(tuple(modes), tuple(tuple(pes.get(l, ())) for l in range(len(modes))))
+
+
 def canonical_mapping(problem: PeriodicProblem, mapping: Mapping) -> Mapping:
     """``mapping`` with the PEs of each interchangeable group relabelled by non-increasing load (same period
     bound, energy and bus use): the order the formulations' symmetry breaking imposes."""

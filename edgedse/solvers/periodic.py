@@ -80,16 +80,25 @@ def _stage2_milp(problem, modes, period, *, hint: PeriodicSchedule, time_limit, 
 def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: str = "period", *,
                    time_limit: float = 60.0, seed: int = 0, threads: int = 2, period_cap: int | None = None,
                    energy_cap: float | None = None, latency: bool = True,
-                   latency_method: str = "cpsat") -> SolveResult:
+                   latency_method: str = "cpsat", latency_cap: int | None = None) -> SolveResult:
     """Solve the pipelined mapping problem. ``period_cap`` (ticks) and ``energy_cap`` (J) are the
     ε-constraints of Pareto fronts (exact methods);
     ``latency=False`` skips stage 2 (the period/energy stage alone, e.g. inside a front).
     ``latency_method``: ``cpsat`` (default: modes, mapping and wrap-around free at the period found) or
-    ``milp`` (big-M model at the fixed modes); ``same`` uses ``method``."""
+    ``milp`` (big-M model at the fixed modes); ``same`` uses ``method``.
+    ``latency_cap`` (ticks, period objective only): a deadline on the latency — the least period of a schedule
+    meeting it, then its least latency (:mod:`edgedse.solvers.periodic_deadline`, every method); a deadline
+    below the proven least latency raises :class:`~edgedse.errors.InfeasibleError`."""
     if method not in PERIOD_METHODS:
         raise InputError("--method", method, "is not a period method", f"use one of {', '.join(PERIOD_METHODS)}")
     if objective not in PERIOD_OBJECTIVES:
         raise InputError("--objective", objective, "is not a periodic objective", "use period or energy")
+    if latency_cap is not None and (objective != "period" or period_cap is not None or energy_cap is not None):
+        raise InputError("--latency-cap", f"{latency_cap} ticks", "goes with the period objective alone",
+                         "drop --period-energy / --period-cap, or use `edgedse pareto --axes period-latency`")
+    if latency_cap is not None and latency_cap < 1:
+        raise InputError("--latency-cap", f"{latency_cap} ticks", "must be at least one tick",
+                         f"give a positive deadline (one tick is {problem.tick_s:g} s)")
     problem.validate()
     t0 = time.perf_counter()
     p = problem
@@ -103,7 +112,18 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
     greedy = greedy_mapping(p, energy_weight=1.0 if objective == "energy" else 0.0)
     bound = float(p.lower_bound()) if objective == "period" else None
     termination = Termination.HEURISTIC
-    if method == "list":
+    if latency_cap is not None:
+        from edgedse.solvers.periodic_deadline import solve_under_deadline
+
+        sch, b, termination = solve_under_deadline(p, method, latency_cap, time_limit=time_limit, seed=seed,
+                                                   threads=threads, details=details)
+        bound = float(b)
+        if sch is None:
+            return SolveResult(Status.UNKNOWN, Termination.TIME_LIMIT if method in ("cpsat", "milp") else termination,
+                               method, None, bound, time.perf_counter() - t0, None, None, details)
+        if evaluate_periodic(p, sch).latency > latency_cap:
+            raise RuntimeError(f"{method}: a schedule over the latency cap was returned: a modelling error")
+    elif method == "list":
         sch = pack(p, greedy)
     elif method == "ga":
         sch = genetic(p, seed=seed, time_limit=time_limit, objective=objective)

@@ -18,6 +18,8 @@ from edgedse.models.periodic import (BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Ma
                                      mapping_min_period)
 from edgedse.solvers.backends import run_generations
 
+SLACK_OCTAVES = 5  # GA under a deadline: a mapping is packed at up to 2^5 = 32 times its least period
+
 
 def pack(problem: PeriodicProblem, mapping: Mapping, period: int | None = None) -> PeriodicSchedule:
     """A valid periodic schedule of ``mapping`` with period ``max(period, mapping_min_period)``: the
@@ -217,23 +219,36 @@ def encode(problem: PeriodicProblem, mapping: Mapping) -> np.ndarray:
 
 
 def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, population: int = 60,
-            time_limit: float = 60.0, objective: str = "period") -> PeriodicSchedule:
+            time_limit: float = 60.0, objective: str = "period", latency_cap: int | None = None) -> PeriodicSchedule:
     """A pymoo GA minimizing the period, then latency (or energy for ``objective='energy'``), over the
     mode and PE genes; each genome is packed by :func:`pack` and checked by the evaluator. The greedy
-    mapping and the baseline seed the population. Deterministic for a seed (generation-count stop)."""
+    mapping and the baseline seed the population. Deterministic for a seed (generation-count stop).
+
+    ``latency_cap`` (ticks): a deadline on the latency. One more gene ``g`` then packs the mapping at
+    ``2^(SLACK_OCTAVES·g)`` times its least period (slack lets an iteration wait less), and a genome over
+    the deadline scores above every one within it, by how far it is over. The answer may still miss the
+    deadline: the caller checks."""
     from pymoo.algorithms.soo.nonconvex.ga import GA
     from pymoo.core.problem import Problem
     from pymoo.operators.crossover.sbx import SBX
     from pymoo.operators.mutation.pm import PM
 
     p = problem
-    n_var = p.n_layers + sum(_slots(p))
+    n_map = p.n_layers + sum(_slots(p))
+    n_var = n_map + (latency_cap is not None)
     horizon = float(sum(max(int(md.time.max()) * md.firings for md in ly.modes) for ly in p.layers) + 1)
 
+    def schedule(genes) -> PeriodicSchedule:
+        mapping = decode(p, genes[:n_map])
+        if latency_cap is None:
+            return pack(p, mapping)
+        return pack(p, mapping, math.ceil(mapping_min_period(p, mapping) * 2 ** (SLACK_OCTAVES * genes[n_map])))
+
     def score(genes):
-        sch = pack(p, decode(p, genes))
-        met = evaluate_periodic(p, sch)
+        met = evaluate_periodic(p, schedule(genes))
         second = met.latency / horizon if objective == "period" else met.energy_j / (1 + met.energy_j)
+        if latency_cap is not None and met.latency > latency_cap:
+            return horizon * (2 ** SLACK_OCTAVES + met.latency / latency_cap)
         return met.period + second
 
     class Search(Problem):
@@ -245,13 +260,14 @@ def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, 
 
     rng = np.random.default_rng(seed)
     seeds = [encode(p, greedy_mapping(p))] + ([encode(p, p.baseline)] if p.baseline else [])
+    if latency_cap is not None:  # each seed mapping with no slack and with the most
+        seeds = [np.append(g, x) for g in seeds for x in (0.0, 1.0 - 1e-9)]
     init = np.vstack(seeds + [rng.random(n_var) for _ in range(max(population - len(seeds), 0))])
     algo = GA(pop_size=population, sampling=init, crossover=SBX(prob=0.9, eta=15), mutation=PM(eta=20),
               eliminate_duplicates=True)
     algo.setup(Search(), termination=("n_gen", generations), seed=seed, verbose=False)
     run_generations(algo, generations, time_limit)
-    best = np.atleast_2d(algo.result().X)[0]
-    return pack(p, decode(p, best))
+    return schedule(np.atleast_2d(algo.result().X)[0])
 
 
 __all__ = ["pack", "greedy_mapping", "genetic", "mapping_min_period", "encode", "decode", "NOT_ALLOWED"]

@@ -1,0 +1,47 @@
+"""Pipelined mapping under a latency deadline (``solve_periodic(..., latency_cap=λ)``): for each instance, deadline
+and method, the period found, its proven bound and gap, the latency, the least latency any schedule can have,
+and the time.
+
+Deadlines are multiples of each instance's least-latency bound (the layer-span relaxation with no period cap),
+so the table spans tight deadlines (the period must rise far above P_min) to loose ones (P_min is reachable).
+Usage: python benchmarks/deadline.py [--time-limit 30] [--methods cpsat,list,ga] [--factors 1.1,1.5,3,8]
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from _common import line_buffered_stdout, ms_formatter, percent
+from edgedse.formats.periodic_yaml import read_periodic_instance
+from edgedse.solvers.periodic import solve_periodic
+from edgedse.solvers.periodic_deadline import least_latency_bound
+
+ROOT = Path(__file__).resolve().parents[1] / "instances"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("--methods", default="cpsat,list,ga")
+    ap.add_argument("--factors", default="1.1,1.5,3,8")
+    args = ap.parse_args()
+    print(f"time limit {args.time_limit} s, 2 threads; times in ms; deadline = factor x least-latency bound")
+    print(f"{'instance':<16} {'factor':>6} {'deadline':>9} {'method':<6} {'status':<9} {'period':>9} {'bound':>9} "
+          f"{'gap':>7} {'latency':>9} {'total s':>8}")
+    for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
+        p = read_periodic_instance(ROOT / f"{name}.yaml")
+        ms = ms_formatter(p.tick_s)
+        least = least_latency_bound(p, time_limit=30.0)
+        print(f"{name}: every schedule's latency >= {ms(least).strip()} ms")
+        for factor in (float(f) for f in args.factors.split(",")):
+            cap = int(factor * least)
+            for meth in args.methods.split(","):
+                r = solve_periodic(p, meth, latency_cap=cap, time_limit=args.time_limit)
+                lat = r.metrics.latency if r.metrics else None
+                print(f"{name:<16.16} {factor:6.2f} {ms(cap)} {meth:<6} {str(r.status):<9} {ms(r.objective)} "
+                      f"{ms(r.bound)} {percent(r.gap):>7} {ms(lat)} {r.wall_time_s:8.2f}")
+
+
+if __name__ == "__main__":
+    line_buffered_stdout()
+    main()
