@@ -2,8 +2,9 @@
 
 Per model: solve time, objective and measured KL / accuracy per method (minimize memory under a KL budget);
 hypervolume of the memory × loss front: exact vs NSGA-II* at the exact front's time and at 10× it, and
-the greedy point (the exact front is walked whole, so no configuration can add to its hypervolume). Models: digits-cnn (trained, measured accuracy), ResNet-18 and MobileNetV2 (cost-only
-studies: fixed random weights, random calibration batch) on the bit-serial PE (7 options, 2..8 bits).
+the greedy point (the exact front is walked whole, so no configuration can add to its hypervolume).
+Models: digits-cnn (trained, measured accuracy), ResNet-18 and MobileNetV2 (cost-only studies: fixed random
+weights, random calibration batch) on the bit-serial PE (7 options, 2..8 bits).
 
 Usage: python benchmarks/precision.py [--models digits-cnn,resnet18,mobilenetv2] [--kl 0.05]
 """

@@ -48,7 +48,8 @@ def synthetic(n: int, seed: int = 0, m_big: int = 2, m_little: int = 2) -> Sched
     off = 1 - np.eye(m, dtype=np.int64)
     comm = tuple(off * int(v) for _, _, v in edges)
     return ScheduleProblem(name=f"synthetic{n}", task_ids=tuple(map(str, range(n))),
-                           pe_names=tuple(f"big{k}" for k in range(m_big)) + tuple(f"little{k}" for k in range(m_little)),
+                           pe_names=tuple(f"big{k}" for k in range(m_big))
+                           + tuple(f"little{k}" for k in range(m_little)),
                            pe_kinds=("big",) * m_big + ("little",) * m_little, exec_time=exec_time, energy=energy,
                            edges=tuple(edges), comm_time=comm)
 
@@ -77,7 +78,8 @@ def main() -> None:
             r = solve(p, meth, "makespan", time_limit=args.time_limit, **options)
             label = meth if not options else f"milp/{options['builder']}"
             print(f"{p.name:<22} {p.n:>5} {label:<13} {str(r.status):<9} {r.objective or float('nan'):>10.0f} "
-                  f"{r.bound or float('nan'):>10.0f} {percent(r.gap):>8} {r.details.get('build_s', 0):>8.2f} {r.wall_time_s:>8.2f}")
+                  f"{r.bound or float('nan'):>10.0f} {percent(r.gap):>8} {r.details.get('build_s', 0):>8.2f} "
+                  f"{r.wall_time_s:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def main() -> None:
         heft_gap[bucket].append((run(p, "heft", 1)["objective"] - opt) / opt)
     print(f"Sinnen 10-node: {len(rows)} (graph, m) pairs, time limit {args.time_limit} s")
     for meth in methods:
-        print(f"{meth:<6} optimal and proven: {proven[meth]}/{len(rows)}  wrong: {wrong[meth]}  time {describe(times[meth])}")
+        print(f"{meth:<6} optimal and proven: {proven[meth]}/{len(rows)}  wrong: {wrong[meth]}  "
+              f"time {describe(times[meth])}")
     print("HEFT gap to optimum by CCR:")
     for b in ("≤0.1", "~1", "~2", "~10", "n/a"):
         g = heft_gap.get(b, [])

@@ -270,14 +270,16 @@ def precision(model: str = typer.Argument(..., help="digits-cnn, a model-zoo nam
               arch: Path = typer.Option(..., "--arch", help="Architecture YAML (its PE lists the bit-widths)."),
               minimize: str = typer.Option("energy", help="energy | memory | latency | loss"),
               method: str = typer.Option("milp", help="milp | cpsat | greedy | nsga2"),
-              max_loss: Optional[float] = typer.Option(None, "--max-loss", help="Budget on the loss proxy (nats of KL)."),
+              max_loss: Optional[float] = typer.Option(None, "--max-loss",
+                                                       help="Budget on the loss proxy (nats of KL)."),
               max_memory: Optional[float] = typer.Option(None, "--max-memory", help="Bytes (PaQ model)."),
               max_energy: Optional[float] = typer.Option(None, "--max-energy", help="Joules per inference."),
               max_latency: Optional[float] = typer.Option(None, "--max-latency", help="Seconds per inference."),
               pe: Optional[str] = typer.Option(None, "--pe", help="PE kind (default: the one with most widths)."),
               bits: Optional[str] = typer.Option(None, "--bits", help="Comma-separated subset of the PE's widths."),
               loss: str = typer.Option("kl", "--loss", help="kl | mse | acc | hessian (the per-layer proxy)."),
-              tie: Optional[list[str]] = typer.Option(None, "--tie", help="Comma-separated layers forced to equal bits."),
+              tie: Optional[list[str]] = typer.Option(None, "--tie",
+                                                      help="Comma-separated layers forced to equal bits."),
               pareto_front: bool = typer.Option(False, "--pareto", help="Print the front (minimize × loss)."),
               time_limit: float = typer.Option(30.0, "--time-limit", min=0.01, help="Seconds."),
               seed: int = typer.Option(0, help="Random seed."),
@@ -305,7 +307,8 @@ def precision(model: str = typer.Argument(..., help="digits-cnn, a model-zoo nam
         pr, ms = d["predicted"] or {}, d["measured"] or {}
         t.add_row(d["status"], " ".join(f"{b}" for b in (d["bits"] or {}).values()), f"{pr.get('loss', 0):.4g}",
                   f"{pr.get('memory', 0):,.0f}", f"{pr.get('energy', 0):.4g}", f"{pr.get('latency', 0):.4g}",
-                  f"{ms.get('kl', float('nan')):.4g}", f"{ms.get('test_accuracy', ms.get('accuracy')) or float('nan'):.4f}")
+                  f"{ms.get('kl', float('nan')):.4g}",
+                  f"{ms.get('test_accuracy', ms.get('accuracy')) or float('nan'):.4f}")
     Console().print(t)
 
 
@@ -339,7 +342,8 @@ def fuse(model: str = typer.Argument(..., help="An ONNX model (or a model-zoo na
     for col in ("layers", "tile", "buffer B", "off-chip B"):
         t.add_column(col)
     for g in doc["groups"]:
-        t.add_row(f"{g['layers'][0]} … {g['layers'][-1]} ({len(g['layers'])})" if len(g["layers"]) > 1 else g["layers"][0],
+        span = f"{g['layers'][0]} … {g['layers'][-1]} ({len(g['layers'])})" if len(g["layers"]) > 1 else g["layers"][0]
+        t.add_row(span,
                   "x".join(map(str, g["tile"])), f"{g['buffer_bytes']:,}", f"{g['offchip_bytes']:,}")
     Console().print(t)
     red = 1 - doc["offchip_bytes"] / doc["layerwise_offchip_bytes"]

@@ -35,7 +35,6 @@ def resnet():
 
 def make_onnx(nodes, inputs, outputs, initializers=(), opset=13):
     """Build a small ONNX model from helper-made nodes and value infos."""
-    import onnx
     from onnx import helper
 
     graph = helper.make_graph(list(nodes), "g", list(inputs), list(outputs), initializer=list(initializers))

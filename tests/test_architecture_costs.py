@@ -48,7 +48,8 @@ def _arch_dict():
 
 @pytest.mark.parametrize("mutate, pattern", [
     (lambda d: d.update(colour="red"), r"colour: Extra inputs are not permitted.*remove this key"),
-    (lambda d: d["memories"][2].update(bandwidth_bytes_per_s=-1.0), r"memories\.2\.bandwidth_bytes_per_s.*greater than 0"),
+    (lambda d: d["memories"][2].update(bandwidth_bytes_per_s=-1.0),
+     r"memories\.2\.bandwidth_bytes_per_s.*greater than 0"),
     (lambda d: d["processing_elements"][0].update(count="two"), r"processing_elements\.0\.count"),
     (lambda d: d["processing_elements"][0].update(local_memory="l9"), r"local_memory 'l9' is not a declared memory"),
     (lambda d: d["interconnect"][0]["connects"].append("gpu"), r"connects unknown element 'gpu'"),

@@ -40,7 +40,8 @@ def test_suite_expands_and_validates(tmp_path):
     _, runs = load_suite(write_suite(tmp_path, seeds=[0, 1], repetitions=2))
     assert len(runs) == 2 * 2 * 2 * 2 and len({r.key for r in runs}) == len(runs)
     _, smoke = load_suite(ROOT / "benchmarks" / "suites" / "smoke.yaml")
-    assert {r.problem for r in smoke} == {"schedule", "fuse"} and {r.instance_set for r in smoke} == {"stg50", "sinnen", "fusion"}
+    assert {r.problem for r in smoke} == {"schedule", "fuse"}
+    assert {r.instance_set for r in smoke} == {"stg50", "sinnen", "fusion"}
     with pytest.raises(InputError, match="colour.*Extra inputs"):
         load_suite(write_suite(tmp_path, colour="red"))
     with pytest.raises(InputError, match="instance_sets.stg.paths.*match no file"):
@@ -127,7 +128,8 @@ def test_dask_local_cluster_gives_the_same_rows(tmp_path):
     run_suite(suite, store=tmp_path / "local.sqlite", quiet=True)
     run_suite(suite, store=tmp_path / "dask.sqlite", executor="dask", workers=2, quiet=True)
     key = lambda r: (r["key"], r["outcome"], r["status"], r["objective"], r["verdict"])  # noqa: E731
-    assert sorted(map(key, Store(tmp_path / "local.sqlite").rows())) == sorted(map(key, Store(tmp_path / "dask.sqlite").rows()))
+    local, dask = (sorted(map(key, Store(tmp_path / name).rows())) for name in ("local.sqlite", "dask.sqlite"))
+    assert local == dask
 
 
 def test_report_json_profile_and_exports(tmp_path):

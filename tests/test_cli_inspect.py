@@ -50,7 +50,8 @@ def test_bad_model_one_line_exit_2(tmp_path, content, pattern):
 
 def test_bad_architecture_one_line_exit_2(tmp_path):
     bad = tmp_path / "board.yaml"
-    bad.write_text((ARCHS / "neuraghe.yaml").read_text().replace("bandwidth_bytes_per_s: 4.264e9  # 32", "bandwidth_bytes_per_s: -4.264e9  # 32"))
+    bad.write_text((ARCHS / "neuraghe.yaml").read_text().replace("bandwidth_bytes_per_s: 4.264e9  # 32",
+                                                                 "bandwidth_bytes_per_s: -4.264e9  # 32"))
     proc = subprocess.run([sys.executable, "-m", "edgedse.cli", "inspect", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "board.yaml: memories.2.bandwidth_bytes_per_s" in proc.stderr

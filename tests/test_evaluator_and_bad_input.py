@@ -16,7 +16,7 @@ from edgedse.analysis.evaluator import InvalidSolution, evaluate_schedule
 from edgedse.analysis.pareto import makespan_energy_front
 from edgedse.formats import load_schedule_problem
 from edgedse.models.problems import NOT_ALLOWED
-from edgedse.models.solutions import Schedule, Status
+from edgedse.models.solutions import Schedule
 from edgedse.solvers.portfolio import solve, solve_or_explain
 
 INST = ROOT / "instances"
@@ -111,7 +111,8 @@ def test_non_positive_times_rejected(tmp_path):
     d = tmp_path / "topc"
     d.mkdir()
     (d / "task_connectivity.csv").write_text((INST / "topcuoglu" / "task_connectivity.csv").read_text())
-    (d / "task_exe_time.csv").write_text((INST / "topcuoglu" / "task_exe_time.csv").read_text().replace("T_3,13,8,17", "T_3,13,0,17"))
+    times = (INST / "topcuoglu" / "task_exe_time.csv").read_text()
+    (d / "task_exe_time.csv").write_text(times.replace("T_3,13,8,17", "T_3,13,0,17"))
     with pytest.raises(InputError, match=r"line 5 \(task T_3\).*non-positive"):
         load_schedule_problem(d)
     stg = tmp_path / "neg.stg"

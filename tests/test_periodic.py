@@ -114,7 +114,8 @@ def _valid(p):
     ("precedence", lambda p, s: dataclasses.replace(s, firings=(s.firings[0], dataclasses.replace(
         s.firings[1], start=0, pe=1), s.firings[2]))),                                        # alone on p1
     ("modes", lambda p, s: dataclasses.replace(s, modes=(1, 0, 0))),                       # 2 firings needed
-    ("mapping", lambda p, s: dataclasses.replace(s, firings=(dataclasses.replace(s.firings[0], pe=5),) + s.firings[1:])),
+    ("mapping", lambda p, s: dataclasses.replace(s, firings=(dataclasses.replace(s.firings[0], pe=5),)
+                                                 + s.firings[1:])),
     ("bandwidth", lambda p, s: s),
     ("memory", lambda p, s: s),
 ])

@@ -218,8 +218,8 @@ def test_cli_precision_json(digits, monkeypatch):
 
     from edgedse.cli import app
 
-    out = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--pe", "spe", "--minimize", "memory",
-                                   "--max-loss", "0.05", "--method", "cpsat", "--json"])
+    out = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--pe", "spe",
+                                   "--minimize", "memory", "--max-loss", "0.05", "--method", "cpsat", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     for key in ("status", "objective", "bound", "bits", "predicted", "measured", "table", "wall_time_s"):
@@ -228,8 +228,8 @@ def test_cli_precision_json(digits, monkeypatch):
     assert doc["measured"]["kl"] <= 0.05 and doc["predicted"]["memory"] == doc["objective"]
     assert set(doc["table"]["conv1"]) == {"8", "4", "2"}
     assert set(doc["table"]["conv1"]["4"]) == {"loss", "energy", "memory", "latency"}
-    front = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--pe", "spe", "--minimize", "memory",
-                                     "--method", "milp", "--pareto", "--json"])
+    front = CliRunner().invoke(app, ["precision", "digits-cnn", "--arch", str(ARCH), "--pe", "spe",
+                                     "--minimize", "memory", "--method", "milp", "--pareto", "--json"])
     pts = json.loads(front.output)
     assert len(pts) > 3 and all(q["certified"] for q in pts)
     assert all(q["reproducible"] is True and "deterministic" in q for q in pts)

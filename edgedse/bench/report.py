@@ -26,7 +26,9 @@ def _solved(r: dict) -> bool:
 
 def _time(r: dict) -> float:
     """Solve time (the subprocess start-up excluded) of a solved run, else its time limit."""
-    return (r["solve_time_s"] if r["solve_time_s"] is not None else r["wall_time_s"]) if _solved(r) else r["time_limit_s"]
+    if not _solved(r):
+        return r["time_limit_s"]
+    return r["solve_time_s"] if r["solve_time_s"] is not None else r["wall_time_s"]
 
 
 def shifted_geometric_mean(values, shift: float = SHIFT_S) -> float:
@@ -107,7 +109,8 @@ def export(rows: list[dict], path: str | Path) -> None:
         try:
             import pandas as pd
         except ImportError:
-            raise InputError(path, "export", "Parquet needs pandas and pyarrow", 'pip install "edgedse[bench]"') from None
+            raise InputError(path, "export", "Parquet needs pandas and pyarrow",
+                             'pip install "edgedse[bench]"') from None
         pd.DataFrame(rows).to_parquet(path, index=False)
     else:
         raise InputError(path, "export", f"unknown format {path.suffix!r}", "use .csv or .parquet")

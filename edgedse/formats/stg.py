@@ -37,7 +37,8 @@ def read_stg(path: str | Path, pes: int, known: tuple[int, int] | None = None) -
                                      "(a cycle or an unknown task)", "list tasks in topological order")
                 edges.append((index[p], index[tid], 0))
     except (ValueError, IndexError):
-        raise InputError(path, "contents", "is not in STG format", "first line n, then 'id time #preds preds…'") from None
+        raise InputError(path, "contents", "is not in STG format",
+                         "first line n, then 'id time #preds preds…'") from None
     if len(ids) != n + 2:
         raise InputError(path, "task count", f"header says {n} tasks (+2 dummies) but {len(ids)} are listed",
                          "fix the first line")

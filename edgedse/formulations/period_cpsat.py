@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem, firings_in_start_order
+from edgedse.models.periodic import BUS_UNITS_PER_TICK, PeriodicProblem
 
 
 @dataclass

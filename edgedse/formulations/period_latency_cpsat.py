@@ -23,8 +23,8 @@ latency ``L``.
                                 ``y[u,a,k] ≥ x[i,k]`` for u's firings i in mode a on k; then every firing j of
                                 v on PE k': ``s_j ≥ E[u,a,k] + c(k, k', vol[u,a])`` if y[u,a,k] ∧ x[j,k']
 * ``define_bus``                Σ β[l,a]·q[l,a]·z[l,a] ≤ 1000·P
-* ``define_layer_span``         S_l ≤ s_i, T_l ≥ s_i + d_i (i ∈ l present); T_l ≥ S_l + Σ_a z[l,a]·span[l,a], span the least T with
-                                Σ_k ⌊T / d[l,a,k]⌋ ≥ q[l,a];
+* ``define_layer_span``         S_l ≤ s_i, T_l ≥ s_i + d_i (i ∈ l present); T_l ≥ S_l + Σ_a z[l,a]·span[l,a],
+                                span the least T with Σ_k ⌊T / d[l,a,k]⌋ ≥ q[l,a];
                                 T_l − S_l ≥ Σ_{i ∈ l} d[i,k]·x[i,k] per PE k (its firings there in turn);
                                 S_v ≥ T_u for (u, v) ∈ E (redundant: the critical path for the relaxation)
 * ``define_pe_load``            Σ_i d[i,k]·x[i,k] ≤ P per PE (redundant with the NoOverlap; linear)

@@ -154,7 +154,8 @@ def build(problem: ScheduleProblem, objective: str = "makespan", *, horizon: int
     head, tail = p.heads_and_tails
     m = pyo.ConcreteModel(name=p.name)
     m.x = pyo.Var([(i, k) for i in range(p.n) for k in p.allowed(i)], domain=pyo.Binary)
-    m.s = pyo.Var(range(p.n), domain=pyo.NonNegativeIntegers, bounds=lambda m, i: (head[i], max(head[i], big_m - tail[i] - p.min_time(i))))
+    m.s = pyo.Var(range(p.n), domain=pyo.NonNegativeIntegers,
+                  bounds=lambda m, i: (head[i], max(head[i], big_m - tail[i] - p.min_time(i))))
     m.C = pyo.Var(bounds=(0, big_m))
     define_assignment(m, p)
     define_makespan(m, p)

@@ -7,8 +7,9 @@ layers, pooling and element-wise Adds, with their tensor shapes (channels ``C``,
 **Groups.** A fused group is a connected, convex set of nodes with one *output node* (the only node whose
 result leaves the group). It runs tile by tile: an output tile ``(t_h, t_w)`` of the output node is
 propagated backwards — a node with kernel ``k`` and stride ``s`` needs an input tile of
-``(t − 1)·s + k`` rows (clipped to the tensor; fewer when overlaps are cached, below), element-wise nodes the same tile, fully connected layers the whole input; global pooling is a running
-per-channel sum, so its tiles range over its input — so every intermediate tile stays on chip. ``n_tiles = ⌈H/t_h⌉·⌈W/t_w⌉`` of the
+``(t − 1)·s + k`` rows (clipped to the tensor; fewer when overlaps are cached, below), element-wise nodes the
+same tile, fully connected layers the whole input; global pooling is a running per-channel sum, so its tiles
+range over its input — so every intermediate tile stays on chip. ``n_tiles = ⌈H/t_h⌉·⌈W/t_w⌉`` of the
 output node. A pooling node at the start of a group pools its (unpooled) input as it is read; at the end
 it pools the output before it is written: pooling fuses into either neighbour at no buffer cost.
 
@@ -152,7 +153,8 @@ class FusionProblem:
     def output_node(self, members) -> int | None:
         """The single node of ``members`` whose result leaves the group (None if several)."""
         mem = set(members)
-        outs = [v for v in members if self.graph.out_degree(v) == 0 or any(w not in mem for w in self.graph.successors(v))]
+        outs = [v for v in members
+                if self.graph.out_degree(v) == 0 or any(w not in mem for w in self.graph.successors(v))]
         return outs[0] if len(outs) == 1 else None
 
     def tiles(self, members) -> list[tuple[int, int]]:
@@ -205,7 +207,8 @@ class FusionProblem:
         a = self.accel
         latency = max(2 * macs / a.peak_ops_per_s, offchip / a.offchip_bandwidth)
         onchip = self.nbytes(n_tiles * tile_elems) * 2
-        energy = 2 * macs * a.energy_per_op_j + offchip * a.offchip_energy_per_byte_j + onchip * a.onchip_energy_per_byte_j
+        energy = (2 * macs * a.energy_per_op_j + offchip * a.offchip_energy_per_byte_j
+                  + onchip * a.onchip_energy_per_byte_j)
         return GroupCost(tuple(sorted(mem)), tuple(need[out]), buffer, offchip, fm_bytes, w_moved, macs, latency,
                          energy, resident)
 

@@ -279,7 +279,8 @@ class PeriodicProblem:
         if self.period_budget is not None and self.period_budget < self.lower_bound():
             raise InputError(self.source or self.name, "period_budget_s",
                              f"{self.period_budget * self.tick_s:.6g} s is below the lower bound "
-                             f"{self.lower_bound() * self.tick_s:.6g} s (resource {self.resource_bound() * self.tick_s:.6g}"
+                             f"{self.lower_bound() * self.tick_s:.6g} s "
+                             f"(resource {self.resource_bound() * self.tick_s:.6g}"
                              f" s, cycle {self.cycle_bound() * self.tick_s:.6g} s)",
                              "raise the budget to at least the lower bound")
 

@@ -125,7 +125,8 @@ def solve_fusion(p: FusionProblem, method: str = "milp", objective: str = "traff
     if method not in FUSION_METHODS:
         raise InputError("--method", method, "is not a fusion method", f"use one of {', '.join(FUSION_METHODS)}")
     if objective not in FUSION_OBJECTIVES:
-        raise InputError("--objective", objective, "is not a fusion objective", f"use one of {', '.join(FUSION_OBJECTIVES)}")
+        raise InputError("--objective", objective, "is not a fusion objective",
+                         f"use one of {', '.join(FUSION_OBJECTIVES)}")
     if method == "dp" and not p.is_chain:
         raise InputError(p.source or p.name, "--method dp", "applies to chains only; this network branches "
                          "(skip connections)", "use --method milp or cpsat")

@@ -14,8 +14,8 @@ import math
 import numpy as np
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.models.periodic import (BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem, PeriodicSchedule,
-                                     mapping_min_period)
+from edgedse.models.periodic import (BUS_UNITS_PER_TICK, NOT_ALLOWED, Firing, Mapping, PeriodicProblem,
+                                     PeriodicSchedule, mapping_min_period)
 from edgedse.solvers.backends import run_generations
 
 SLACK_OCTAVES = 5  # GA under a deadline: a mapping is packed at up to 2^5 = 32 times its least period

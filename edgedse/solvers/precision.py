@@ -9,7 +9,6 @@ loss budget on the measured KL alone when it has a measurement (thesis Algorithm
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import Callable
 
