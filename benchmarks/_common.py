@@ -47,12 +47,21 @@ def add_prefix_arguments(ap, vgg: str, resnet: str) -> None:
                     help="prefix sizes of ResNet-18 (32 layers), comma-separated; '' for none")
 
 
+PERIODIC_NAMES = ("vgg16_neuraghe", "resnet18_mpsoc4_periodic")   # the two pipelined instances (issue 4)
+
+
+def periodic_instances():
+    """``(name, problem, its milliseconds formatter)`` for VGG16 on NEURAghe, then ResNet-18 on mpsoc4."""
+    from edgedse.formats.periodic_yaml import read_periodic_instance
+
+    for name in PERIODIC_NAMES:
+        p = read_periodic_instance(PERIODIC_INSTANCES / f"{name}.yaml")
+        yield name, p, ms_formatter(p.tick_s)
+
+
 def periodic_prefixes(args):
     """``(prefix problem, its milliseconds formatter)`` for each size of ``args.vgg`` (VGG16 on NEURAghe), then of
     ``args.resnet`` (ResNet-18 on mpsoc4): ``PeriodicProblem.prefix``, the first n layers in topological order."""
-    from edgedse.formats.periodic_yaml import read_periodic_instance
-
-    for name, sizes in (("vgg16_neuraghe", args.vgg), ("resnet18_mpsoc4_periodic", args.resnet)):
-        whole = read_periodic_instance(PERIODIC_INSTANCES / f"{name}.yaml")
+    for (_, whole, ms), sizes in zip(periodic_instances(), (args.vgg, args.resnet)):
         for n in (int(x) for x in sizes.split(",") if x.strip()):
-            yield whole.prefix(n), ms_formatter(whole.tick_s)
+            yield whole.prefix(n), ms

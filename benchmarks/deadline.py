@@ -9,14 +9,10 @@ Usage: python benchmarks/deadline.py [--time-limit 30] [--methods cpsat,list,ga]
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from _common import line_buffered_stdout, ms_formatter, percent
-from edgedse.formats.periodic_yaml import read_periodic_instance
+from _common import line_buffered_stdout, percent, periodic_instances
 from edgedse.solvers.periodic import solve_periodic
 from edgedse.solvers.periodic_deadline import least_latency_bound
-
-ROOT = Path(__file__).resolve().parents[1] / "instances"
 
 
 def main() -> None:
@@ -28,9 +24,7 @@ def main() -> None:
     print(f"time limit {args.time_limit} s, 2 threads; times in ms; deadline = factor x least-latency bound")
     print(f"{'instance':<16} {'factor':>6} {'deadline':>9} {'method':<6} {'status':<9} {'period':>9} {'bound':>9} "
           f"{'gap':>7} {'latency':>9} {'total s':>8}")
-    for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
-        p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = ms_formatter(p.tick_s)
+    for name, p, ms in periodic_instances():
         least = least_latency_bound(p, time_limit=30.0)
         print(f"{name}: every schedule's latency >= {ms(least).strip()} ms")
         for factor in (float(f) for f in args.factors.split(",")):

@@ -9,13 +9,9 @@ on mpsoc4. Usage: python benchmarks/throughput.py [--time-limit 60] [--methods c
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from _common import line_buffered_stdout, ms_formatter, percent
-from edgedse.formats.periodic_yaml import read_periodic_instance
+from _common import line_buffered_stdout, percent, periodic_instances
 from edgedse.solvers.periodic import solve_periodic
-
-ROOT = Path(__file__).resolve().parents[1] / "instances"
 
 
 def main() -> None:
@@ -33,9 +29,7 @@ def main() -> None:
     print(f"time limit {args.time_limit} s (stage 1 gets half when latency is optimized), 2 threads; times in ms")
     print(f"{'instance':<16} {'method':<6} {'status':<9} {'baseline':>9} {'period':>9} {'ratio':>6} {'bound':>9} "
           f"{'gap':>7} {'latency':>9} {'L bound':>9} {'period s':>9} {'total s':>8}")
-    for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
-        p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = ms_formatter(p.tick_s)
+    for name, p, ms in periodic_instances():
         for meth in args.methods.split(","):
             r = solve_periodic(p, meth, time_limit=args.time_limit)
             d = r.details
@@ -52,9 +46,7 @@ def main() -> None:
 def fronts(time_limit: float) -> None:
     from edgedse.analysis.pareto import period_energy_front, period_latency_front
 
-    for name in ("vgg16_neuraghe", "resnet18_mpsoc4_periodic"):
-        p = read_periodic_instance(ROOT / f"{name}.yaml")
-        ms = ms_formatter(p.tick_s)
+    for name, p, ms in periodic_instances():
         print(f"\n{name}: period x energy (MILP, {time_limit} s per solve)")
         print(f"{'period':>9} {'energy J':>9} certified")
         for q in period_energy_front(p, "milp", time_limit=time_limit, max_points=8):

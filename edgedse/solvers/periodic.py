@@ -118,11 +118,9 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
         sch, b, termination = solve_under_deadline(p, method, latency_cap, time_limit=time_limit, seed=seed,
                                                    threads=threads, details=details)
         bound = float(b)
-        if sch is None:
-            return SolveResult(Status.UNKNOWN, Termination.TIME_LIMIT if method in ("cpsat", "milp") else termination,
-                               method, None, bound, time.perf_counter() - t0, None, None, details)
-        if evaluate_periodic(p, sch).latency > latency_cap:
-            raise RuntimeError(f"{method}: a schedule over the latency cap was returned: a modelling error")
+        if sch is None:  # termination: time limit (exact methods) or heuristic
+            return SolveResult(Status.UNKNOWN, termination, method, None, bound, time.perf_counter() - t0, None,
+                               None, details)
     elif method == "list":
         sch = pack(p, greedy)
     elif method == "ga":
@@ -180,6 +178,8 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
             proven_bounds = [b for b in (relaxed, cp_bound if cp_bound_counts else None) if b is not None]
             details["latency_bound"] = max(proven_bounds) if proven_bounds else None
     met = evaluate_periodic(p, sch)
+    if latency_cap is not None and met.latency > latency_cap:
+        raise RuntimeError(f"{method}: a schedule over the latency cap was returned: a modelling error")
     if details.get("latency_bound") is not None:
         if details["latency_bound"] > met.latency:
             raise RuntimeError(f"{method}: latency bound {details['latency_bound']} exceeds the evaluated latency "

@@ -33,7 +33,7 @@ import time
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.errors import InfeasibleError
-from edgedse.models.periodic import Mapping, PeriodicProblem, PeriodicSchedule, schedule_mapping
+from edgedse.models.periodic import Mapping, PeriodicProblem, PeriodicSchedule, mapping_min_period, schedule_mapping
 from edgedse.solvers.backends import TimeBudget
 
 STAGE1_SHARE = 0.15          # of the time limit (VGG16's P_min is proven by CP-SAT's shaving in 2-4 s)
@@ -95,7 +95,7 @@ def exact_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int
     details["least_latency_bound"] = l_lo
     check_deadline(p, lam, l_lo)
     starts = [pack(p, mapping)] if mapping is not None else []
-    line, line_met, _, raw = solve_latency_model(p, "latency", hint=None, latency_cap=lam, wrap=False,
+    line, _, _, raw = solve_latency_model(p, "latency", hint=None, latency_cap=lam, wrap=False,
                                                  time_limit=budget.grant(START_SHARE * time_limit), **kw)
     details["line_s"] = raw.wall_time_s
     if line is not None:
@@ -149,7 +149,7 @@ def bisect_period(problem: PeriodicProblem, start: PeriodicSchedule | None, mapp
     end rises to ``ε`` — a search, not a proof (a longer stage might have met the deadline there). Returns the best
     schedule meeting the deadline, or ``start``."""
     from edgedse.formulations.period_latency_cpsat import _serial_latency
-    from edgedse.solvers.periodic_heuristics import mapping_min_period, pack, stage_pipeline_schedules
+    from edgedse.solvers.periodic_heuristics import pack, stage_pipeline_schedules
     from edgedse.solvers.periodic_latency import latency_stage
 
     p = problem
@@ -166,12 +166,11 @@ def bisect_period(problem: PeriodicProblem, start: PeriodicSchedule | None, mapp
         if not trials:
             lo = eps
             continue
-        trial = min(trials, key=lambda s: evaluate_periodic(p, s).latency)
-        if evaluate_periodic(p, trial).latency > latency_cap:
-            trial = latency_stage(p, trial, period_max=eps, period_min=eps if step == 0 else None,
-                                  time_limit=budget.grant(max(chunk - stages_s, 0.5)), seed=seed,
-                                  threads=threads).schedule
-        met = evaluate_periodic(p, trial)
+        trial, met = min(((s, evaluate_periodic(p, s)) for s in trials), key=lambda sm: sm[1].latency)
+        if met.latency > latency_cap:
+            stage = latency_stage(p, trial, period_max=eps, period_min=eps if step == 0 else None,
+                                  time_limit=budget.grant(max(chunk - stages_s, 0.5)), seed=seed, threads=threads)
+            trial, met = stage.schedule, stage.metrics
         if met.latency <= latency_cap:
             start, hi = trial, met.period
             mappings = [*mappings, schedule_mapping(trial.modes, trial.firings)]
@@ -195,17 +194,19 @@ def packed_under_deadline(problem: PeriodicProblem, mappings, latency_cap: int) 
     """Each mapping packed (:func:`~edgedse.solvers.periodic_heuristics.pack`) at ``GRID`` multiples of its least
     period, from the smallest, until a packing meets ``latency_cap`` (ticks): the one of least period among
     the mappings; None if none does. A packing costs about a millisecond."""
-    from edgedse.solvers.periodic_heuristics import mapping_min_period, pack
+    from edgedse.solvers.periodic_heuristics import pack
 
-    found = []
+    best, key = None, None
     for mapping in mappings:
         least = mapping_min_period(problem, mapping)
         for factor in GRID:
-            sch = best_meeting(problem, [pack(problem, mapping, math.ceil(factor * least))], latency_cap)
-            if sch is not None:
-                found.append(sch)
+            sch = pack(problem, mapping, math.ceil(factor * least))
+            met = evaluate_periodic(problem, sch)
+            if met.latency <= latency_cap:
+                if key is None or (met.period, met.latency) < key:
+                    best, key = sch, (met.period, met.latency)
                 break
-    return best_meeting(problem, found, latency_cap)
+    return best
 
 
 def fastest_mapping(problem: PeriodicProblem) -> Mapping:
