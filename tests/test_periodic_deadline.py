@@ -18,15 +18,18 @@ to the CE takes 19 ticks; on one PE nothing is transferred.
 """
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.cli import app
 from edgedse.errors import InfeasibleError, InputError
+from edgedse.models.periodic import Mapping, Mode, PeriodicLayer, PeriodicProblem
 from edgedse.models.solutions import Status
 from edgedse.solvers.periodic import solve_periodic
 from edgedse.solvers.periodic_deadline import fastest_mapping, packed_under_deadline
+from edgedse.solvers.periodic_heuristics import earliest_finish_mapping
 
 from conftest import VGG
 
@@ -102,3 +105,60 @@ def test_cli_deadline_in_seconds_on_vgg16():
 def test_cli_refuses_a_deadline_without_the_period_objective(extra):
     out = CliRunner().invoke(app, ["schedule", str(VGG), *extra, "--latency-cap", "0.3"])
     assert out.exit_code == 2 and "--latency-cap" in out.output
+
+
+def two_layers() -> PeriodicProblem:
+    """L0 → L1 on PEs p0, p1 (ticks of 1 ms). L0: one firing of 10 (p0) or 12 (p1) ticks, or two of 6 on
+    either; L1: one firing of 8 (p0) or 20 (p1). Each L0 firing hands L1 500 bytes: 1 tick between PEs."""
+    def mode(firings, time):
+        t = np.array(time, dtype=np.int64)
+        return Mode(aggregation=2 // firings, firings=firings, time=t, energy=t * 0.5, bus=0, bus_bytes=0.0,
+                    memory=np.zeros(2, dtype=np.int64))
+    layers = (PeriodicLayer("CalculateLayer_0", "L0", "conv", "a_0", (mode(1, [10, 12]), mode(2, [6, 6])), 1000.0),
+              PeriodicLayer("CalculateLayer_1", "L1", "conv", "a_1", (mode(1, [8, 20]),), 1000.0))
+    return PeriodicProblem(name="two", layers=layers, edges=((0, 1),), pe_names=("p0", "p1"), pe_kinds=("a", "b"),
+                           link_bandwidth=np.full((2, 2), 1e6), link_latency=np.zeros((2, 2)), tick_s=1e-3,
+                           bus_bandwidth=1e6, shared_memory="ddr", shared_capacity=10**9, weight_bytes=1000,
+                           activation_bytes=1000, local_capacity=np.zeros(2, dtype=np.int64))
+
+
+def test_the_earliest_finish_mapping_spreads_a_layer_when_that_ends_it_sooner():
+    """By hand: L0's two firings of 6, one per PE, end at 6 (one firing ends at 10 at best); L1's inputs reach
+    p0 at 7 (the p1 half crosses in 1 tick), so it ends at 15 there (27 on p1). The fastest mapping (least
+    work: L0 in one firing on p0, then L1) ends at 18. Packed, the earliest-finish mapping needs P = 15 for
+    L = 15: at its least period 14 p0's circle is full ([0, 6) and [6, 14)) and L1, ready at 7, waits a
+    period. The exact optimum under λ = 15 is P = 14: L0's p0 firing starts at 1, so L1 at [7, 15) wraps
+    onto the free [0, 1)."""
+    p = two_layers()
+    eft = earliest_finish_mapping(p)
+    assert eft == Mapping((1, 0), ((0, 1), (0,)))
+    assert fastest_mapping(p) == Mapping((0, 0), ((0,), (0,)))
+    met = evaluate_periodic(p, packed_under_deadline(p, [eft], 15))
+    assert (met.period, met.latency) == (15, 15)
+    assert packed_under_deadline(p, [fastest_mapping(p)], 17) is None
+    listed = solve_periodic(p, "list", latency_cap=15)
+    assert listed.objective == 15 and evaluate_periodic(p, listed.solution).latency == 15
+    exact = solve_periodic(p, "cpsat", latency_cap=15, time_limit=5)
+    assert exact.status == Status.OPTIMAL and exact.objective == 14
+    assert evaluate_periodic(p, exact.solution).latency == 15
+
+
+@pytest.mark.parametrize("method", ["list", "ga"])
+def test_a_tighter_deadlines_answer_starts_a_looser_one(vgg, method):
+    """A sweep from tight to loose deadlines: the exact answer at λ = 3,000 (P = 2,347, L = 2,624) also meets
+    λ = 3,100, where the heuristics alone reach only P = 2,349 (everything on the CE); started from it, they
+    return it."""
+    p = vgg.prefix(2)
+    tight = solve_periodic(p, "cpsat", latency_cap=3000, time_limit=4)
+    assert tight.objective == 2347
+    alone = solve_periodic(p, method, latency_cap=3100, time_limit=2)
+    started = solve_periodic(p, method, latency_cap=3100, time_limit=2, starts=[tight.solution])
+    assert alone.objective == 2349 and started.objective == 2347
+    assert evaluate_periodic(p, started.solution).latency == 2624
+
+
+def test_starts_go_with_a_deadline(vgg):
+    p = vgg.prefix(2)
+    start = solve_periodic(p, "list", latency_cap=3000).solution
+    with pytest.raises(InputError, match="starts"):
+        solve_periodic(p, "list", starts=[start])

@@ -150,16 +150,19 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     every schedule with P ≤ ε, hence with P ≤ the point's period) and of the relaxation at the point's own
     period when (2) lowered it below ε. The contiguous pipeline-stage mappings that
     fit ε (:func:`~edgedse.solvers.periodic_heuristics.stage_pipeline_schedules`: one iteration crosses each
-    PE once, as one block) are further starts. The walk stops once
+    PE once, as one block) and the earliest-finish mapping once it fits
+    (:func:`~edgedse.solvers.periodic_heuristics.earliest_finish_mapping`) are further starts. The walk stops once
     ``L* ≤ ε``: an iteration then fits in one period, and no larger period can lower the latency further.
     ``cleanup_time_limit`` (seconds, default ``time_limit``): for the relaxation of (2), which proves the
     periods — VGG16's point (19,008, 21,377) at 1.1·P_min needs about 70 s on 2 threads."""
     from edgedse.solvers.periodic import relaxed_latency_bound, solve_periodic
-    from edgedse.solvers.periodic_heuristics import stage_pipeline_schedules
+    from edgedse.models.periodic import mapping_min_period
+    from edgedse.solvers.periodic_heuristics import earliest_finish_mapping, stage_pipeline_schedules
     from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
     t0 = time.perf_counter()
+    earliest = earliest_finish_mapping(problem)
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
     if first.solution is None:
         return []
@@ -174,8 +177,10 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         # the previous ε's relaxed mapping leaves slack at this ε, and packs far better than this ε's own,
         # which loads some PE up to ε (VGG16 at 1.05 · P_min: 49,894 ticks against 149,383); contiguous
         # pipeline stages cross each PE once (ResNet-18 at 1.02 · P_min: 17,155 ticks packed, against 28,668)
-        start, start_met = _packed_if_better(problem, (relaxed, previous_relaxed), eps, previous, previous_met,
-                                             key=lambda q: (q.latency, q.period))
+        # the earliest-finish mapping runs one iteration nearly as short as any, once ε leaves it room
+        short = earliest if mapping_min_period(problem, earliest) <= eps else None
+        start, start_met = _packed_if_better(problem, (relaxed, previous_relaxed, short), eps, previous,
+                                             previous_met, key=lambda q: (q.latency, q.period))
         staged = stage_pipeline_schedules(problem, eps, time_limit=time_limit * STAGES_SHARE, seed=seed,
                                           threads=threads)
         start, start_met = _best_of(problem, staged, start, start_met, key=lambda q: (q.latency, q.period))

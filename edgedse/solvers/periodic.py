@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.errors import InputError
@@ -80,7 +81,8 @@ def _stage2_milp(problem, modes, period, *, hint: PeriodicSchedule, time_limit, 
 def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: str = "period", *,
                    time_limit: float = 60.0, seed: int = 0, threads: int = 2, period_cap: int | None = None,
                    energy_cap: float | None = None, latency: bool = True,
-                   latency_method: str = "cpsat", latency_cap: int | None = None) -> SolveResult:
+                   latency_method: str = "cpsat", latency_cap: int | None = None,
+                   starts: Sequence[PeriodicSchedule] = ()) -> SolveResult:
     """Solve the pipelined mapping problem. ``period_cap`` (ticks) and ``energy_cap`` (J) are the
     ε-constraints of Pareto fronts (exact methods);
     ``latency=False`` skips stage 2 (the period/energy stage alone, e.g. inside a front).
@@ -88,7 +90,9 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
     ``milp`` (big-M model at the fixed modes); ``same`` uses ``method``.
     ``latency_cap`` (ticks, period objective only): a deadline on the latency — the least period of a schedule
     meeting it, then its least latency (:mod:`edgedse.solvers.periodic_deadline`, every method); a deadline
-    below the proven least latency raises :class:`~edgedse.errors.InfeasibleError`."""
+    below the proven least latency raises :class:`~edgedse.errors.InfeasibleError`. ``starts``: schedules the
+    deadline search starts from (those meeting ``latency_cap``; e.g. the answer at a tighter deadline, so that
+    a sweep from tight to loose deadlines never returns a longer period for a looser one)."""
     if method not in PERIOD_METHODS:
         raise InputError("--method", method, "is not a period method", f"use one of {', '.join(PERIOD_METHODS)}")
     if objective not in PERIOD_OBJECTIVES:
@@ -96,6 +100,9 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
     if latency_cap is not None and (objective != "period" or period_cap is not None or energy_cap is not None):
         raise InputError("--latency-cap", f"{latency_cap} ticks", "goes with the period objective alone",
                          "drop --period-energy / --period-cap, or use `edgedse pareto --axes period-latency`")
+    if starts and latency_cap is None:
+        raise InputError("starts", f"{len(starts)} schedules", "are starts of the deadline search",
+                         "give latency_cap too, or drop starts")
     if latency_cap is not None and latency_cap < 1:
         raise InputError("--latency-cap", f"{latency_cap} ticks", "must be at least one tick",
                          f"give a positive deadline (one tick is {problem.tick_s:g} s)")
@@ -116,7 +123,7 @@ def solve_periodic(problem: PeriodicProblem, method: str = "cpsat", objective: s
         from edgedse.solvers.periodic_deadline import solve_under_deadline
 
         sch, b, termination = solve_under_deadline(p, method, latency_cap, time_limit=time_limit, seed=seed,
-                                                   threads=threads, details=details)
+                                                   threads=threads, details=details, starts=starts)
         bound = float(b)
         if sch is None:  # termination: time limit (exact methods) or heuristic
             return SolveResult(Status.UNKNOWN, termination, method, None, bound, time.perf_counter() - t0, None,

@@ -15,16 +15,19 @@ period × latency trade-off (:func:`~edgedse.analysis.pareto.period_latency_fron
 4. **period bound** (``BOUND_SHARE``): the same relaxation, ``min P s.t. L ≤ λ``;
 5. **bisection** (``BISECTION_SHARE``, :func:`bisect_period`) on the period, between the bounds and the best
    schedule meeting ``λ`` so far — the line schedule or :func:`packed_under_deadline` of the mappings met
-   (greedy, :func:`fastest_mapping`, stage 1's, the relaxation's, the baseline, the line's) — with the
+   (greedy, :func:`~edgedse.solvers.periodic_heuristics.earliest_finish_mapping`, :func:`fastest_mapping`,
+   stage 1's, the relaxation's, the baseline, the line's) — with the
    latency stage at each trial period;
 6. **the exact model** (what is left, less ``LATENCY_SHARE``): CP-SAT, ``min P s.t. L ≤ λ`` (modes, mapping and
    wrap-around free) from the best schedule meeting ``λ``, its period floored by the larger of the bounds;
 7. **latency** (the rest): :func:`~edgedse.solvers.periodic_latency.latency_stage` at the period found.
 
 The period is proven least when it meets the larger of stage 1's bound, the relaxation's and CP-SAT's.
-``list`` is :func:`packed_under_deadline` of the greedy min-max-load mapping, :func:`fastest_mapping` and
-the instance's baseline (slack on every PE lets an iteration run with fewer waits); ``ga`` runs the GA with
-the deadline as a penalty. Every answer is checked by the evaluator, and one over ``λ`` is never returned.
+``list`` is :func:`packed_under_deadline` of the greedy min-max-load mapping, the earliest-finish mapping,
+:func:`fastest_mapping` and the instance's baseline (slack on every PE lets an iteration run with fewer
+waits); ``ga`` runs the GA with the deadline as a penalty, seeded with the same mappings. Every answer is
+checked by the evaluator, and one over ``λ`` is never returned. Schedules given as ``starts`` (e.g. a tighter
+deadline's answer) enter every method, so a sweep from tight to loose deadlines never raises the period.
 """
 from __future__ import annotations
 
@@ -76,9 +79,10 @@ def check_deadline(problem: PeriodicProblem, latency_cap: int, latency_lo: int |
 
 
 def exact_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int, *, time_limit: float, seed: int,
-                         threads: int, details: dict):
+                         threads: int, details: dict, starts=()):
     """Steps 1–7 of the module docstring for ``cpsat`` / ``milp``: ``(schedule or None, period bound in ticks,
-    stopped by time)``. ``details`` gains the steps' bounds and seconds."""
+    stopped by time)``. ``starts``: further schedules (and their mappings) to start from. ``details`` gains the
+    steps' bounds and seconds."""
     from edgedse.solvers.periodic import _stage1, relaxed_latency_bound
     from edgedse.solvers.periodic_heuristics import greedy_mapping, pack
     from edgedse.solvers.periodic_latency import latency_stage, solve_latency_model
@@ -94,7 +98,7 @@ def exact_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int
                                **kw)
     details["least_latency_bound"] = l_lo
     check_deadline(p, lam, l_lo)
-    starts = [pack(p, mapping)] if mapping is not None else []
+    starts = list(starts) + ([pack(p, mapping)] if mapping is not None else [])
     line, _, _, raw = solve_latency_model(p, "latency", hint=None, latency_cap=lam, wrap=False,
                                                  time_limit=budget.grant(START_SHARE * time_limit), **kw)
     details["line_s"] = raw.wall_time_s
@@ -106,7 +110,7 @@ def exact_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int
     if p_relaxed is None and relaxed is None:  # HiGHS proved the relaxation infeasible
         check_deadline(p, lam, None, "the layer-span relaxation (min P s.t. L ≤ λ) is infeasible")
     p_lo = max(p_lo, p_relaxed or 0)
-    mappings = [greedy_mapping(p), fastest_mapping(p)] + [m for m in (mapping, relaxed, p.baseline) if m is not None] \
+    mappings = list_mappings(p) + [m for m in (mapping, relaxed) if m is not None] \
         + [schedule_mapping(s.modes, s.firings) for s in starts]
     packed = packed_under_deadline(p, mappings, lam)
     start = best_meeting(p, starts + ([packed] if packed is not None else []), lam)
@@ -123,7 +127,7 @@ def exact_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int
         if raw.proven_infeasible:
             check_deadline(p, lam, None, "CP-SAT proved the exact model (min P s.t. L ≤ λ) infeasible")
         p_lo = max(p_lo, p_cp or 0)
-        start = best_meeting(p, [s for s in (start, sch) if s is not None], lam)
+        start = best_meeting(p, [start, sch], lam)
     if start is None:
         return None, p_lo, stopped
     period = evaluate_periodic(p, start).period
@@ -180,10 +184,10 @@ def bisect_period(problem: PeriodicProblem, start: PeriodicSchedule | None, mapp
 
 
 def best_meeting(problem: PeriodicProblem, schedules, latency_cap: int) -> PeriodicSchedule | None:
-    """The schedule of least (period, latency) among those whose evaluated latency is at most ``latency_cap``
-    (ticks); None if none does."""
+    """The schedule of least (period, latency) among those (None entries skipped) whose evaluated latency is at
+    most ``latency_cap`` (ticks); None if none does."""
     best, key = None, None
-    for sch in schedules:
+    for sch in (s for s in schedules if s is not None):
         met = evaluate_periodic(problem, sch)
         if met.latency <= latency_cap and (key is None or (met.period, met.latency) < key):
             best, key = sch, (met.period, met.latency)
@@ -221,10 +225,21 @@ def fastest_mapping(problem: PeriodicProblem) -> Mapping:
     return Mapping(tuple(modes), tuple(pes))
 
 
+def list_mappings(problem: PeriodicProblem) -> list[Mapping]:
+    """The heuristic mappings every method tries under a deadline: the greedy min-max-load one (short period),
+    the earliest-finish one (short latency), :func:`fastest_mapping` and the instance's baseline."""
+    from edgedse.solvers.periodic_heuristics import earliest_finish_mapping, greedy_mapping
+
+    return [greedy_mapping(problem), earliest_finish_mapping(problem), fastest_mapping(problem)] \
+        + [problem.baseline] * bool(problem.baseline)
+
+
 def solve_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int, *, time_limit: float,
-                         seed: int, threads: int, details: dict):
+                         seed: int, threads: int, details: dict, starts=()):
     """``(schedule or None, period bound in ticks, termination)`` of ``method`` under ``L ≤ latency_cap``
-    (ticks); see the module docstring. ``details`` gains ``latency_cap`` and the steps' figures."""
+    (ticks); see the module docstring. ``starts``: schedules to start from — every method returns one of them
+    when it finds nothing better that meets the deadline. ``details`` gains ``latency_cap`` and the steps'
+    figures."""
     from edgedse.models.solutions import Termination
     from edgedse.solvers.periodic_heuristics import genetic
 
@@ -232,17 +247,16 @@ def solve_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int
     details["latency_cap"] = latency_cap
     bound = problem.lower_bound()
     if method == "list":
-        from edgedse.solvers.periodic_heuristics import greedy_mapping
-
-        mappings = [greedy_mapping(problem), fastest_mapping(problem)] + [problem.baseline] * bool(problem.baseline)
-        sch, termination = packed_under_deadline(problem, mappings, latency_cap), Termination.HEURISTIC
+        packed = packed_under_deadline(problem, list_mappings(problem), latency_cap)
+        sch, termination = best_meeting(problem, [packed, *starts], latency_cap), Termination.HEURISTIC
     elif method == "ga":
-        sch = best_meeting(problem, [genetic(problem, seed=seed, time_limit=time_limit, latency_cap=latency_cap)],
-                           latency_cap)
+        seeds = list_mappings(problem) + [schedule_mapping(s.modes, s.firings) for s in starts]
+        sch = best_meeting(problem, [genetic(problem, seed=seed, time_limit=time_limit, latency_cap=latency_cap,
+                                             seeds=seeds), *starts], latency_cap)
         termination = Termination.HEURISTIC
     else:
         sch, bound, stopped = exact_under_deadline(problem, method, latency_cap, time_limit=time_limit, seed=seed,
-                                                   threads=threads, details=details)
+                                                   threads=threads, details=details, starts=starts)
         termination = Termination.TIME_LIMIT if stopped else Termination.OPTIMAL
     details["deadline_s"] = time.perf_counter() - t0
     return sch, bound, termination

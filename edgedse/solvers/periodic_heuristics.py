@@ -1,5 +1,5 @@
-"""Periodic heuristics: pack a mapping into a modulo schedule, a greedy min-max-load mapping, contiguous
-pipeline-stage mappings, and a GA.
+"""Periodic heuristics: pack a mapping into a modulo schedule, a greedy min-max-load mapping (short period), an
+earliest-finish mapping (short latency), contiguous pipeline-stage mappings, and a GA.
 
 :func:`pack` turns any :class:`Mapping` into a valid periodic schedule at the least period the mapping
 allows (``max`` of PE loads, bus occupancy and the longest firing): firings are taken in topological
@@ -120,6 +120,38 @@ def greedy_mapping(problem: PeriodicProblem, energy_weight: float = 0.0) -> Mapp
     return Mapping(tuple(modes), tuple(pes))
 
 
+def earliest_finish_mapping(problem: PeriodicProblem) -> Mapping:
+    """One iteration list-scheduled on the line for a short latency (HEFT's earliest finish time, modes
+    included): layers in topological order; for each mode, its firings go one by one to the PE where each
+    finishes first — after that PE's last firing and the arrival of every input (ticks, transfers included) —
+    and the mode whose last firing ends first is kept (ties: less work, then fewer firings). Unlike
+    :func:`fastest_mapping <edgedse.solvers.periodic_deadline.fastest_mapping>`, a layer's firings spread over
+    PEs when that ends it sooner. Packed at its least period or more (:func:`pack`), it is a start for tight
+    latency deadlines; it ignores the period (PE loads and the bus), which packing adds."""
+    p = problem
+    free = [0] * p.m                                 # ticks: when each PE is next free on the line
+    ends: dict[int, list[tuple[int, int]]] = {}      # layer -> (PE, end) of each firing
+    modes, pes = [0] * p.n_layers, [()] * p.n_layers
+    preds = p.predecessors
+    for l in p.topological_order:
+        ready = [max([0] + [end + p.comm_ticks(pe, k, p.edge_volume(u, modes[u]))
+                            for u in preds[l] for pe, end in ends[u]]) for k in range(p.m)]
+        best = None
+        for a, md in enumerate(p.layers[l].modes):
+            trial, placed = list(free), []
+            for _ in range(md.firings):
+                k = min(md.allowed(), key=lambda c: (max(trial[c], ready[c]) + int(md.time[c]), int(md.time[c]), c))
+                trial[k] = max(trial[k], ready[k]) + int(md.time[k])
+                placed.append((k, trial[k]))
+            key = (max(e for _, e in placed), sum(int(md.time[k]) for k, _ in placed), md.firings, a)
+            if best is None or key < best[0]:
+                best = (key, a, placed, trial)
+        _, modes[l], placed, free = best
+        pes[l] = tuple(k for k, _ in placed)
+        ends[l] = placed
+    return Mapping(tuple(modes), tuple(pes))
+
+
 # -- contiguous pipeline stages ----------------------------------------------------------------
 def stage_orders(problem: PeriodicProblem) -> list[tuple[int, ...]]:
     """Every order of the PEs as pipeline stages, up to swaps of interchangeable PEs
@@ -219,10 +251,12 @@ def encode(problem: PeriodicProblem, mapping: Mapping) -> np.ndarray:
 
 
 def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, population: int = 60,
-            time_limit: float = 60.0, objective: str = "period", latency_cap: int | None = None) -> PeriodicSchedule:
+            time_limit: float = 60.0, objective: str = "period", latency_cap: int | None = None,
+            seeds: list[Mapping] | None = None) -> PeriodicSchedule:
     """A pymoo GA minimizing the period, then latency (or energy for ``objective='energy'``), over the
     mode and PE genes; each genome is packed by :func:`pack` and checked by the evaluator. The greedy
-    mapping and the baseline seed the population. Deterministic for a seed (generation-count stop).
+    mapping and the baseline seed the population, or ``seeds`` when given. Deterministic for a seed
+    (generation-count stop).
 
     ``latency_cap`` (ticks): a deadline on the latency. One more gene ``g`` then packs the mapping at
     ``2^(SLACK_OCTAVES·g)`` times its least period (slack lets an iteration wait less), and a genome over
@@ -259,10 +293,12 @@ def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, 
             out["F"] = np.array([[score(g)] for g in X])
 
     rng = np.random.default_rng(seed)
-    seeds = [encode(p, greedy_mapping(p))] + ([encode(p, p.baseline)] if p.baseline else [])
+    if seeds is None:
+        seeds = [greedy_mapping(p)] + ([p.baseline] if p.baseline else [])
+    genomes = [encode(p, m) for m in seeds]
     if latency_cap is not None:  # each seed mapping with no slack and with the most
-        seeds = [np.append(g, x) for g in seeds for x in (0.0, 1.0 - 1e-9)]
-    init = np.vstack(seeds + [rng.random(n_var) for _ in range(max(population - len(seeds), 0))])
+        genomes = [np.append(g, x) for g in genomes for x in (0.0, 1.0 - 1e-9)]
+    init = np.vstack(genomes + [rng.random(n_var) for _ in range(max(population - len(genomes), 0))])
     algo = GA(pop_size=population, sampling=init, crossover=SBX(prob=0.9, eta=15), mutation=PM(eta=20),
               eliminate_duplicates=True)
     algo.setup(Search(), termination=("n_gen", generations), seed=seed, verbose=False)
