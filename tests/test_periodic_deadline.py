@@ -28,8 +28,8 @@ from edgedse.errors import InfeasibleError, InputError
 from edgedse.models.periodic import Mapping, Mode, PeriodicLayer, PeriodicProblem
 from edgedse.models.solutions import Status
 from edgedse.solvers.periodic import solve_periodic
-from edgedse.solvers.periodic_deadline import fastest_mapping, packed_under_deadline
-from edgedse.solvers.periodic_heuristics import earliest_finish_mapping
+from edgedse.solvers.periodic_deadline import packed_under_deadline
+from edgedse.solvers.periodic_heuristics import earliest_finish_mapping, fastest_mapping
 
 from conftest import VGG
 

@@ -163,6 +163,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
     t0 = time.perf_counter()
     earliest = earliest_finish_mapping(problem)
+    earliest_period = mapping_min_period(problem, earliest)
     first = solve_periodic(problem, period_method, "period", latency=False, **kw)
     if first.solution is None:
         return []
@@ -178,7 +179,7 @@ def period_latency_front(problem, *, time_limit: float = 30.0, seed: int = 0, th
         # which loads some PE up to ε (VGG16 at 1.05 · P_min: 49,894 ticks against 149,383); contiguous
         # pipeline stages cross each PE once (ResNet-18 at 1.02 · P_min: 17,155 ticks packed, against 28,668)
         # the earliest-finish mapping runs one iteration nearly as short as any, once ε leaves it room
-        short = earliest if mapping_min_period(problem, earliest) <= eps else None
+        short = earliest if earliest_period <= eps else None
         start, start_met = _packed_if_better(problem, (relaxed, previous_relaxed, short), eps, previous,
                                              previous_met, key=lambda q: (q.latency, q.period))
         staged = stage_pipeline_schedules(problem, eps, time_limit=time_limit * STAGES_SHARE, seed=seed,

@@ -18,18 +18,16 @@ period × latency trade-off (:func:`~edgedse.analysis.pareto.period_latency_fron
    latency, one run each: 177.32 ms against 185.17 without it);
 6. **bisection** (``BISECTION_SHARE``, :func:`bisect_period`) on the period, between the bounds and the best
    schedule meeting ``λ`` so far — the line schedule, the GA's, or :func:`packed_under_deadline` of the mappings
-   met (greedy, :func:`~edgedse.solvers.periodic_heuristics.earliest_finish_mapping`, :func:`fastest_mapping`,
-   stage 1's, the relaxation's, the baseline, the line's, the GA's) — with the latency stage at each trial
-   period;
+   met (:func:`list_mappings`, stage 1's, the relaxation's, the line's, the GA's) — with the latency stage at
+   each trial period;
 7. **the exact model** (what is left, less ``LATENCY_SHARE``): CP-SAT, ``min P s.t. L ≤ λ`` (modes, mapping and
    wrap-around free) from the best schedule meeting ``λ``, its period floored by the larger of the bounds;
 8. **latency** (the rest): :func:`~edgedse.solvers.periodic_latency.latency_stage` at the period found.
 
 The period is proven least when it meets the larger of stage 1's bound, the relaxation's and CP-SAT's.
-``list`` is :func:`packed_under_deadline` of the greedy min-max-load mapping, the earliest-finish mapping,
-:func:`fastest_mapping` and the instance's baseline (slack on every PE lets an iteration run with fewer
-waits); ``ga`` runs the GA with the deadline as a penalty, seeded with the same mappings. Every answer is
-checked by the evaluator, and one over ``λ`` is never returned. Schedules given as ``starts`` (e.g. a tighter
+``list`` is :func:`packed_under_deadline` of :func:`list_mappings` (slack on every PE lets an iteration run
+with fewer waits); ``ga`` runs the GA with the deadline as a penalty, seeded with the same mappings. Every
+answer is checked by the evaluator, and one over ``λ`` is never returned. Schedules given as ``starts`` (e.g. a tighter
 deadline's answer) enter every method, so a sweep from tight to loose deadlines never raises the period.
 """
 from __future__ import annotations
@@ -221,22 +219,11 @@ def packed_under_deadline(problem: PeriodicProblem, mappings, latency_cap: int) 
     return best
 
 
-def fastest_mapping(problem: PeriodicProblem) -> Mapping:
-    """Every layer in the mode and on the PE that run all its firings soonest one after another (a short
-    iteration, not a balanced one): a ``list`` start under a deadline."""
-    modes, pes = [], []
-    for ly in problem.layers:
-        a, k = min(((a, k) for a, md in enumerate(ly.modes) for k in md.allowed()),
-                   key=lambda ak: (int(ly.modes[ak[0]].time[ak[1]]) * ly.modes[ak[0]].firings, ak))
-        modes.append(a)
-        pes.append((k,) * ly.modes[a].firings)
-    return Mapping(tuple(modes), tuple(pes))
-
-
 def list_mappings(problem: PeriodicProblem) -> list[Mapping]:
-    """The heuristic mappings every method tries under a deadline: the greedy min-max-load one (short period),
-    the earliest-finish one (short latency), :func:`fastest_mapping` and the instance's baseline."""
-    from edgedse.solvers.periodic_heuristics import earliest_finish_mapping, greedy_mapping
+    """The heuristic mappings every method tries under a deadline (:mod:`edgedse.solvers.periodic_heuristics`):
+    the greedy min-max-load one (short period), the earliest-finish one (short latency), the fastest one (least
+    work) and the instance's baseline."""
+    from edgedse.solvers.periodic_heuristics import earliest_finish_mapping, fastest_mapping, greedy_mapping
 
     return [greedy_mapping(problem), earliest_finish_mapping(problem), fastest_mapping(problem)] \
         + [problem.baseline] * bool(problem.baseline)

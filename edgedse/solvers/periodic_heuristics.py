@@ -125,9 +125,9 @@ def earliest_finish_mapping(problem: PeriodicProblem) -> Mapping:
     included): layers in topological order; for each mode, its firings go one by one to the PE where each
     finishes first — after that PE's last firing and the arrival of every input (ticks, transfers included) —
     and the mode whose last firing ends first is kept (ties: less work, then fewer firings). Unlike
-    :func:`fastest_mapping <edgedse.solvers.periodic_deadline.fastest_mapping>`, a layer's firings spread over
-    PEs when that ends it sooner. Packed at its least period or more (:func:`pack`), it is a start for tight
-    latency deadlines; it ignores the period (PE loads and the bus), which packing adds."""
+    :func:`fastest_mapping`, a layer's firings spread over PEs when that ends it sooner. Packed at its least
+    period or more (:func:`pack`), it is a start for tight latency deadlines; it ignores the period (PE loads
+    and the bus), which packing adds."""
     p = problem
     free = [0] * p.m                                 # ticks: when each PE is next free on the line
     ends: dict[int, list[tuple[int, int]]] = {}      # layer -> (PE, end) of each firing
@@ -149,6 +149,18 @@ def earliest_finish_mapping(problem: PeriodicProblem) -> Mapping:
         _, modes[l], placed, free = best
         pes[l] = tuple(k for k, _ in placed)
         ends[l] = placed
+    return Mapping(tuple(modes), tuple(pes))
+
+
+def fastest_mapping(problem: PeriodicProblem) -> Mapping:
+    """Every layer in the mode and on the PE that run all its firings soonest one after another (a short
+    iteration, not a balanced one): a start under a deadline."""
+    modes, pes = [], []
+    for ly in problem.layers:
+        a, k = min(((a, k) for a, md in enumerate(ly.modes) for k in md.allowed()),
+                   key=lambda ak: (int(ly.modes[ak[0]].time[ak[1]]) * ly.modes[ak[0]].firings, ak))
+        modes.append(a)
+        pes.append((k,) * ly.modes[a].firings)
     return Mapping(tuple(modes), tuple(pes))
 
 
@@ -306,4 +318,5 @@ def genetic(problem: PeriodicProblem, *, seed: int = 0, generations: int = 150, 
     return schedule(np.atleast_2d(algo.result().X)[0])
 
 
-__all__ = ["pack", "greedy_mapping", "genetic", "mapping_min_period", "encode", "decode", "NOT_ALLOWED"]
+__all__ = ["pack", "greedy_mapping", "earliest_finish_mapping", "fastest_mapping", "genetic", "mapping_min_period",
+           "encode", "decode", "NOT_ALLOWED"]
