@@ -130,11 +130,12 @@ def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str
     ``period_cap_s`` (seconds) is the ε-constraint on the period; ``latency_cap_s`` (seconds) a deadline on
     the latency, with the period objective: the least period of a schedule meeting it
     (:mod:`edgedse.solvers.periodic_deadline`). Both are rounded down to whole ticks; other options go to
-    :func:`~edgedse.solvers.periodic.solve_periodic`."""
+    :func:`~edgedse.solvers.periodic.solve_periodic`. The instance's ``latency_budget_s`` is the deadline of
+    the period objective when no period cap is given (the tighter of the two with ``latency_cap_s``); elsewhere
+    ``details["latency_budget_met"]`` says whether the schedule found meets it."""
     import math
 
     from edgedse.errors import check_limits
-    from edgedse.solvers.periodic import solve_periodic
 
     check_limits(time_limit=options.get("time_limit"), threads=options.get("threads"))
     problem = load_periodic_problem(path)
@@ -143,9 +144,27 @@ def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str
     if latency_cap_s is not None:
         options["latency_cap"] = math.floor(latency_cap_s / problem.tick_s + 1e-9)
     with reproducibility_record() as rec:
-        result = solve_periodic(problem, method, objective, **options)
+        result = solve_periodic_within_budget(problem, method, objective, **options)
     result.details.update(rec)
     return problem, result
+
+
+def solve_periodic_within_budget(problem, method: str = "cpsat", objective: str = "period", **options):
+    """:func:`~edgedse.solvers.periodic.solve_periodic` with the instance's latency budget (ticks,
+    ``problem.latency_budget``) as the deadline of the period objective when no ``period_cap`` is given — the
+    tighter of it and ``latency_cap`` — and ``details["latency_budget"]`` / ``["latency_budget_met"]``."""
+    from edgedse.solvers.periodic import solve_periodic
+
+    budget = problem.latency_budget
+    if budget is not None and objective == "period" and options.get("period_cap") is None \
+            and options.get("latency", True):
+        cap = options.get("latency_cap")
+        options["latency_cap"] = budget if cap is None else min(budget, cap)
+    result = solve_periodic(problem, method, objective, **options)
+    if budget is not None:
+        result.details["latency_budget"] = budget
+        result.details["latency_budget_met"] = None if result.metrics is None else result.metrics.latency <= budget
+    return result
 
 
 def periodic_report(problem, result) -> dict:
@@ -154,7 +173,8 @@ def periodic_report(problem, result) -> dict:
     Issue-3 keys (status, objective, bound, gap, wall_time_s, method, tasks) plus ``period``,
     ``latency``, ``baseline_period``, ``period_bound``, ``latency_bound`` (a proven lower bound on the
     latency of every schedule whose period is at most the one found) and per task ``aggregation``; under a
-    deadline also ``latency_cap`` and ``least_latency_bound`` (every schedule's latency is at least this).
+    deadline also ``latency_cap`` and ``least_latency_bound`` (every schedule's latency is at least this);
+    with the instance's ``latency_budget_s``, ``latency_budget`` and ``latency_budget_met``.
     """
     sec = _time_converter(problem.tick_s)
     d = result.details
@@ -172,6 +192,7 @@ def periodic_report(problem, result) -> dict:
               "resource_bound": sec(d.get("resource_bound")), "cycle_bound": sec(d.get("cycle_bound")),
               "latency_bound": sec(d.get("latency_bound")), "latency_cap": sec(d.get("latency_cap")),
               "least_latency_bound": sec(d.get("least_latency_bound")), "tasks": tasks,
+              "latency_budget": sec(d.get("latency_budget")), "latency_budget_met": d.get("latency_budget_met"),
               "details": {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool, type(None)))}}
     if met is not None:
         report["pes"] = [{"name": problem.pe_names[k], "busy": sec(met.busy[k]),
@@ -211,7 +232,8 @@ def pareto_front(path: str | Path, axes: str = "period-energy", *, pes: int | No
     the latency model is CP-SAT, bounded by the layer-span relaxation; ``cleanup_time_limit`` seconds,
     default ``time_limit``, for the relaxation that proves each point's period — VGG16's point at
     1.1·P_min needs about 75 s on 2 threads). Every point also carries ``deterministic`` and
-    ``reproducible``, the front's :func:`reproducibility_record`."""
+    ``reproducible``, the front's :func:`reproducibility_record`, and the periodic fronts' points
+    ``latency_budget_met`` when the instance has a ``latency_budget_s``."""
     from edgedse.errors import InputError, check_limits
 
     check_limits(time_limit=time_limit, cleanup_time_limit=cleanup_time_limit, threads=threads,
@@ -249,10 +271,12 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
         pts = pareto.period_latency_front(problem, time_limit=time_limit, seed=seed, threads=threads,
                                           factors=factors, period_method=method,
                                           cleanup_time_limit=cleanup_time_limit)
+    budget = problem.latency_budget
     return [{"period": sec(q.period), "latency": sec(q.latency), "energy_j": q.energy_j,
              "latency_bound": sec(q.latency_bound), "period_bound": sec(q.period_bound),
              "latency_gap": q.latency_gap, "period_gap": q.period_gap, "certified": q.certified,
-             "wall_time_s": q.wall_time_s, "tasks": periodic_tasks(problem, q.schedule)} for q in pts]
+             "wall_time_s": q.wall_time_s, "tasks": periodic_tasks(problem, q.schedule)}
+            | ({} if budget is None else {"latency_budget_met": q.latency <= budget}) for q in pts]
 
 
 def load_precision_study(model: str, arch: str | Path, **options):

@@ -204,6 +204,9 @@ def _periodic_table(problem, report: dict) -> None:
                   f"cycle bound {report['cycle_bound']} s)")
     console.print(f"latency {report['latency']} s ({_latency_bound_text(report)}), "
                   f"energy {report['energy_j']:.4g} J/frame, wall time {report['wall_time_s']:.2f} s")
+    if report.get("latency_budget") is not None:
+        met = "met" if report.get("latency_budget_met") else "[bold red]NOT met[/]"
+        console.print(f"instance latency budget {report['latency_budget']} s: {met}")
     if report["baseline_period"]:
         console.print(f"baseline period {report['baseline_period']} s → ratio "
                       f"{report['period'] / report['baseline_period']:.3f}")
@@ -426,7 +429,8 @@ def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makes
 
 FRONT_COLUMNS = {"makespan": "makespan", "period": "period s", "latency": "latency s", "energy_j": "energy J",
                  "latency_bound": "L bound s", "latency_gap": "L gap", "period_bound": "P bound s",
-                 "period_gap": "P gap", "certified": "certified", "wall_time_s": "time s"}
+                 "period_gap": "P gap", "certified": "certified", "latency_budget_met": "L budget met",
+                 "wall_time_s": "time s"}
 
 
 def _front_table(title: str, points: list[dict]):

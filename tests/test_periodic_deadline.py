@@ -62,7 +62,7 @@ def test_a_deadline_below_the_least_latency_names_the_bound(vgg, method):
     with pytest.raises(InfeasibleError) as err:
         solve_periodic(vgg.prefix(2), method, latency_cap=2348, time_limit=4)
     assert err.value.family == "latency_cap" and "2349 ticks" in str(err.value)
-    assert "raise --latency-cap to 0.02349 s" in str(err.value)
+    assert "raise the deadline (--latency-cap, or latency_budget_s in the instance) to 0.02349 s" in str(err.value)
 
 
 def test_a_heuristic_that_finds_nothing_returns_no_schedule(vgg):

@@ -29,13 +29,12 @@ def _schedule(run: Run) -> dict:
 def _period(run: Run) -> dict:
     from edgedse import api
     from edgedse.analysis.periodic_evaluator import evaluate_periodic
-    from edgedse.solvers.periodic import solve_periodic
 
     problem = api.load_periodic_problem(run.path(run.instance))
     opts = dict(run.options)
     objective = opts.pop("objective", "period")
-    r = solve_periodic(problem, run.method, objective, time_limit=run.time_limit_s, threads=run.threads,
-                       seed=run.seed, **opts)
+    r = api.solve_periodic_within_budget(problem, run.method, objective, time_limit=run.time_limit_s,
+                                         threads=run.threads, seed=run.seed, **opts)
     return _result(r, _verdict(lambda: evaluate_periodic(problem, r.solution), r.solution), None)
 
 

@@ -53,6 +53,7 @@ class InstanceSpec(BaseModel):
     firing_options: list[int] | None = None   # allowed CalculateLayer firings per layer (F / aggregationFactor)
     baseline: dict[str, str] | None = None     # op class → PE kind of the reference mapping
     period_budget_s: float | None = Field(None, gt=0)
+    latency_budget_s: float | None = Field(None, gt=0)
 
 
 def read_spec(path: str | Path) -> InstanceSpec:

@@ -8,7 +8,11 @@ The instance keys are those of :mod:`edgedse.formats.instance_yaml`, plus:
 * ``baseline: {conv: ce, fc: arm, default: arm}`` — the reference mapping: op class → PE kind (each
   layer at its default aggregation — or the fewest firings that kind can run — spread over the kind's
   instances, least-loaded first).
-* ``period_budget_s`` — optional upper bound on the period.
+* ``period_budget_s`` — optional upper bound on the period (every periodic formulation keeps it).
+* ``latency_budget_s`` — optional deadline on the latency (one iteration's span, seconds). It is the default
+  ``latency_cap_s`` of :func:`edgedse.api.schedule_periodic` (``edgedse schedule --objective period``; the
+  tighter of the two when both are given). Where no deadline applies (``--period-energy``, ``--period-cap``,
+  fronts) the results say whether they meet it (``latency_budget_met``).
 """
 from __future__ import annotations
 
@@ -119,6 +123,7 @@ def build_periodic_problem(spec: InstanceSpec, base: Path = Path("."), source: s
         shared_capacity=int(shared.capacity_bytes), weight_bytes=int(weights), activation_bytes=int(acts),
         local_capacity=local, baseline_rule=dict(spec.baseline or {}),
         period_budget=None if spec.period_budget_s is None else math.floor(spec.period_budget_s / tick + 1e-9),
+        latency_budget=None if spec.latency_budget_s is None else math.floor(spec.latency_budget_s / tick + 1e-9),
         source=source, meta={"bits": spec.bits, "model": spec.model, "architecture": spec.architecture})
     if spec.baseline:
         import dataclasses

@@ -122,6 +122,7 @@ class PeriodicProblem:
     baseline: Mapping | None = None             # the instance's reference mapping
     baseline_rule: dict = field(default_factory=dict, compare=False, hash=False)
     period_budget: int | None = None            # ticks
+    latency_budget: int | None = None           # ticks: a deadline on one iteration's span (the API's default)
     source: str = ""
     meta: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -165,6 +166,13 @@ class PeriodicProblem:
         """Longest paths of :meth:`least_span` with transfers free (ticks): ``head_l`` = before layer l's first
         start, ``tail_l`` = after its last end. Valid bounds for every schedule, times from the first start."""
         return heads_and_tails(self.graph, self.topological_order, self.least_span)
+
+    def critical_path_bound(self) -> int:
+        """Ticks: a lower bound on the latency of every schedule, whatever its period — the longest path of
+        :meth:`least_span` with transfers free (:attr:`heads_and_tails`). Cheap; the layer-span relaxation
+        (:func:`~edgedse.solvers.periodic_deadline.least_latency_bound`) proves a larger one."""
+        head, _ = self.heads_and_tails
+        return max((head[l] + self.least_span(l) for l in range(self.n_layers)), default=0)
 
     @cached_property
     def interchangeable_pe_groups(self) -> tuple[tuple[int, ...], ...]:
@@ -227,7 +235,7 @@ class PeriodicProblem:
         order — the same graph cut short, for scaling studies (``benchmarks/latency_certification.py``).
         PEs, links, bus and costs are unchanged; so are the shared-memory figures (the whole network's
         weights and feature maps stay resident, which can only lower the iterations in flight); the baseline
-        mapping keeps its kept layers' modes and PEs; the period budget is dropped."""
+        mapping keeps its kept layers' modes and PEs; the period and latency budgets are dropped."""
         if not 1 <= n_layers <= self.n_layers:
             raise ValueError(f"{self.name}: a prefix needs 1..{self.n_layers} layers, not {n_layers}")
         kept = self.topological_order[:n_layers]
@@ -237,7 +245,7 @@ class PeriodicProblem:
         if baseline is not None:
             baseline = Mapping(tuple(baseline.modes[l] for l in kept), tuple(baseline.pes[l] for l in kept))
         return replace(self, name=f"{self.name}[:{n_layers}]", layers=tuple(self.layers[l] for l in kept),
-                       edges=edges, baseline=baseline, period_budget=None)
+                       edges=edges, baseline=baseline, period_budget=None, latency_budget=None)
 
     # -- bounds -------------------------------------------------------------------------------
     def resource_bound(self) -> int:
@@ -283,6 +291,12 @@ class PeriodicProblem:
                              f"(resource {self.resource_bound() * self.tick_s:.6g}"
                              f" s, cycle {self.cycle_bound() * self.tick_s:.6g} s)",
                              "raise the budget to at least the lower bound")
+        if self.latency_budget is not None and self.latency_budget < self.critical_path_bound():
+            least = self.critical_path_bound() * self.tick_s
+            raise InputError(self.source or self.name, "latency_budget_s",
+                             f"{self.latency_budget * self.tick_s:.6g} s is below the least latency of any "
+                             f"schedule, {least:.6g} s (the critical path of the layers' least spans)",
+                             f"raise the budget to at least {least:.6g} s")
 
 
 def pe_loads(problem: PeriodicProblem, mapping: Mapping) -> list[int]:

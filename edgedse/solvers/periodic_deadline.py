@@ -51,6 +51,7 @@ STAGES_SHARE = 0.1           # of a bisection step, for the contiguous pipeline-
 STAGES_MIN_S = 1.0           # but at least this many seconds (they are found in about 0.5 s on ResNet-18)
 LATENCY_SHARE = 0.25         # of the time left for the exact model, kept for the latency stage
 RELAXATION_MAX_S = 30.0      # seconds
+DEADLINE_KEYS = "--latency-cap, or latency_budget_s in the instance"  # where a deadline comes from
 GRID = tuple(1.02 ** i for i in range(176))  # 1 to 32 times a mapping's least period, in 2 % steps
 
 
@@ -72,12 +73,12 @@ def check_deadline(problem: PeriodicProblem, latency_cap: int, latency_lo: int |
     cap = f"{latency_cap * tick:.6g} s ({latency_cap} ticks)"
     if latency_lo is None:
         raise InfeasibleError("latency_cap", f"{problem.name}: no schedule has a latency of at most {cap}: "
-                              f"{proof}; raise --latency-cap")
+                              f"{proof}; raise the deadline ({DEADLINE_KEYS})")
     if latency_cap < latency_lo:
         least = f"{latency_lo * tick:.6g} s"
         raise InfeasibleError("latency_cap", f"{problem.name}: no schedule has a latency of at most {cap}: every "
-                              f"one needs at least {least} ({latency_lo} ticks, {proof}); raise --latency-cap "
-                              f"to {least} or more")
+                              f"one needs at least {least} ({latency_lo} ticks, {proof}); raise the deadline "
+                              f"({DEADLINE_KEYS}) to {least} or more")
 
 
 def exact_under_deadline(problem: PeriodicProblem, method: str, latency_cap: int, *, time_limit: float, seed: int,

@@ -1,0 +1,83 @@
+"""The instance's ``latency_budget_s``: the default deadline of the period objective, reported elsewhere, and
+refused with the bound when no schedule can meet it."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from edgedse import api
+from edgedse.analysis.periodic_evaluator import evaluate_periodic
+from edgedse.cli import app
+from edgedse.errors import InputError
+from edgedse.solvers.periodic import solve_periodic
+from test_periodic_deadline import two_layers
+
+LENET = ROOT / "instances" / "lenet_neuraghe.yaml"
+
+
+def lenet_with(tmp_path, extra: str):
+    """The bundled LeNet instance (tick 1 µs) with ``extra`` YAML lines, written to ``tmp_path``."""
+    text = LENET.read_text().replace("model: models/", f"model: {ROOT / 'instances' / 'models'}/").replace(
+        "architecture: architectures/", f"architecture: {ROOT / 'instances' / 'architectures'}/")
+    path = tmp_path / "lenet_budget.yaml"
+    path.write_text(text + extra)
+    return path
+
+
+def test_the_critical_path_bound_by_hand():
+    """two_layers: L0's least span is 6 (two firings of 6, one per PE), L1's is 8 (one firing on p0): 14 ticks,
+    transfers free. A budget of 13 ticks is refused with it, naming the key."""
+    p = two_layers()
+    assert p.critical_path_bound() == 14
+    with pytest.raises(InputError) as err:
+        solve_periodic(dataclasses.replace(p, latency_budget=13), "list")
+    assert err.value.element == "latency_budget_s"
+    assert "0.013 s is below the least latency of any schedule, 0.014 s" in str(err.value)
+    assert solve_periodic(dataclasses.replace(p, latency_budget=14), "list").solution is not None
+
+
+def test_the_budget_is_the_period_objectives_deadline(tmp_path):
+    """LeNet's least period is 150 ticks, where CP-SAT proves the least latency 338 (session 25, 5 s): a budget
+    of 300 µs forces a longer period. An explicit deadline applies when it is tighter, the budget otherwise."""
+    path = lenet_with(tmp_path, "latency_budget_s: 3.0e-4\n")
+    problem, r = api.schedule_periodic(path, method="list", time_limit=5)
+    met = evaluate_periodic(problem, r.solution)
+    assert problem.latency_budget == 300 and r.details["latency_cap"] == 300
+    assert met.latency <= 300 and r.objective == met.period > 150
+    assert r.details["latency_budget"] == 300 and r.details["latency_budget_met"] is True
+    _, tighter = api.schedule_periodic(path, method="list", time_limit=5, latency_cap_s=2.5e-4)
+    assert tighter.details["latency_cap"] == 250 and tighter.metrics.latency <= 250
+    _, looser = api.schedule_periodic(path, method="list", time_limit=5, latency_cap_s=1e-3)
+    assert looser.details["latency_cap"] == 300
+    doc = api.periodic_report(problem, r)
+    assert doc["latency_budget"] == pytest.approx(3e-4) and doc["latency_budget_met"] is True
+
+
+def test_without_a_deadline_the_budget_is_reported(tmp_path):
+    """The energy objective takes no deadline: the result says whether its latency meets the budget."""
+    path = lenet_with(tmp_path, "latency_budget_s: 3.0e-4\n")
+    problem, r = api.schedule_periodic(path, method="list", objective="energy", period_cap_s=2e-4, time_limit=5)
+    assert "latency_cap" not in r.details
+    assert r.details["latency_budget_met"] is (r.metrics.latency <= 300)
+    front = api.pareto_front(path, "period-energy", time_limit=2, max_points=2)
+    assert front and all(q["latency_budget_met"] is (q["latency"] <= 3e-4 + 1e-12) for q in front)
+
+
+def test_cli_prints_the_budget_and_refuses_an_impossible_one(tmp_path):
+    path = lenet_with(tmp_path, "latency_budget_s: 3.0e-4\n")
+    out = CliRunner().invoke(app, ["schedule", str(path), "--objective", "period", "--method", "list"],
+                             env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "deadline: latency ≤ 0.0003 s" in out.output and "instance latency budget 0.0003 s: met" in out.output
+    doc = json.loads(CliRunner().invoke(app, ["schedule", str(path), "--objective", "period", "--method", "list",
+                                              "--json"]).output)
+    assert doc["latency_cap"] == pytest.approx(3e-4) and doc["latency"] <= 3e-4
+    bad = lenet_with(tmp_path, "latency_budget_s: 1.0e-4\n")  # LeNet's critical path: 132 µs
+    out = CliRunner().invoke(app, ["schedule", str(bad), "--objective", "period", "--method", "list"])
+    assert out.exit_code == 2
+    assert "lenet_budget.yaml: latency_budget_s: 0.0001 s is below the least latency of any schedule, " \
+           "0.000132 s" in " ".join(out.output.split())
