@@ -81,7 +81,8 @@ def schedule_report(problem, result) -> dict:
     """The JSON document of ``edgedse schedule --json``.
 
     Task ids are exactly those of the input file; PEs are integers 0..M-1. Times are in seconds for YAML
-    instances (``tick_s`` set) and in the file's time units otherwise.
+    instances (``tick_s`` set) and in the file's time units otherwise; ``latency_budget`` is the instance's
+    deadline on the makespan (every method meets it), or None.
     """
     conv = _time_converter(problem.tick_s)
     tasks = schedule_tasks(problem, result.solution) if result.solution is not None else []
@@ -92,7 +93,8 @@ def schedule_report(problem, result) -> dict:
     report = {"status": str(result.status), "termination": str(result.termination), "objective": obj,
               "bound": bound, "gap": result.gap, "wall_time_s": result.wall_time_s, "method": result.method,
               "objective_kind": objective, "instance": problem.name, "tasks": tasks,
-              "known_optimum": problem.known_optimum, "details": dict(result.details)}
+              "known_optimum": problem.known_optimum, "details": dict(result.details),
+              "latency_budget": conv(problem.latency_budget)}
     if result.metrics is not None:
         span = result.metrics.makespan or 1
         report["makespan"] = conv(result.metrics.makespan)

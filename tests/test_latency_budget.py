@@ -1,5 +1,6 @@
-"""The instance's ``latency_budget_s``: the default deadline of the period objective, reported elsewhere, and
-refused with the bound when no schedule can meet it."""
+"""The instance's ``latency_budget_s``. Pipelined mapping: the default deadline of the period objective,
+reported where no deadline applies. One inference: a constraint every method meets. Both: refused with the
+bound when no schedule can meet it."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,6 +14,7 @@ from edgedse import api
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
 from edgedse.cli import app
 from edgedse.errors import InputError
+from edgedse.models.solutions import Status
 from edgedse.solvers.periodic import solve_periodic
 from test_periodic_deadline import two_layers
 
@@ -81,3 +83,68 @@ def test_cli_prints_the_budget_and_refuses_an_impossible_one(tmp_path):
     assert out.exit_code == 2
     assert "lenet_budget.yaml: latency_budget_s: 0.0001 s is below the least latency of any schedule, " \
            "0.000132 s" in " ".join(out.output.split())
+
+
+# -- one inference (the makespan): the budget is a constraint of every method ------------------------------
+
+def test_every_method_meets_the_budget_on_one_inference(tmp_path):
+    """LeNet (1 µs ticks): least makespan 241 (proven), least energy 1.72697 mJ, met at makespan 241 (the GA's
+    schedule), so a 300 µs budget leaves the least energy unchanged while every method stays within it."""
+    from edgedse.solvers.portfolio import solve
+
+    problem = api.load_problem(lenet_with(tmp_path, "latency_budget_s: 3.0e-4\n"))
+    assert problem.latency_budget == 300
+    free = solve(dataclasses.replace(problem, latency_budget=None), "cpsat", "energy", time_limit=10)
+    for method in ("cpsat", "milp", "heft", "list", "ga"):
+        for objective in ("makespan", "energy"):
+            r = solve(problem, method, objective, time_limit=10)
+            assert r.metrics.makespan <= 300, (method, objective)
+            assert r.details["latency_budget"] == 300
+            if method in ("cpsat", "milp"):
+                assert r.status == Status.OPTIMAL
+                expected = 241 if objective == "makespan" else free.objective
+                assert r.objective == pytest.approx(expected, rel=1e-6)
+
+
+def test_an_impossible_budget_names_its_family(tmp_path):
+    """Below the critical-path/load bound (146 µs) the problem is refused before any solve; between it and the
+    least makespan (241 µs) CP-SAT proves it infeasible and the diagnosis names the budget."""
+    from edgedse.errors import InfeasibleError
+    from edgedse.solvers.portfolio import solve_or_explain
+
+    with pytest.raises(InfeasibleError, match=r"\[latency_budget\]: every schedule needs at least 146 ticks"):
+        solve_or_explain(api.load_problem(lenet_with(tmp_path, "latency_budget_s: 1.0e-4\n")), method="cpsat")
+    with pytest.raises(InfeasibleError, match=r"\[latency_budget\]: lenet_neuraghe: no schedule satisfies"):
+        solve_or_explain(api.load_problem(lenet_with(tmp_path, "latency_budget_s: 2.0e-4\n")), method="cpsat",
+                         objective="energy", time_limit=10)
+
+
+def test_the_evaluator_rejects_a_schedule_over_the_budget():
+    from edgedse.analysis.evaluator import InvalidSolution, evaluate_schedule
+    from edgedse.solvers.heuristics import heft
+
+    problem = api.load_problem(LENET)
+    schedule = heft(problem)
+    span = evaluate_schedule(problem, schedule).makespan
+    assert evaluate_schedule(dataclasses.replace(problem, latency_budget=span), schedule).makespan == span
+    with pytest.raises(InvalidSolution) as err:
+        evaluate_schedule(dataclasses.replace(problem, latency_budget=span - 1), schedule)
+    assert err.value.kind == "latency_budget"
+
+
+def test_the_ga_keeps_to_an_energy_budget():
+    """Before session 25 the GA evaluated genomes with the budgets on, and one over the energy budget crashed it
+    (InvalidSolution); the budgets and memory are now its constraints."""
+    from edgedse.solvers.portfolio import solve
+
+    problem = dataclasses.replace(api.load_problem(LENET), energy_budget=0.00175)  # HEFT needs 1.799 mJ
+    r = solve(problem, "ga", "makespan", time_limit=10)
+    assert r.solution is not None and r.metrics.energy_j <= 0.00175
+
+
+def test_cli_reports_the_budget_of_one_inference(tmp_path):
+    path = lenet_with(tmp_path, "latency_budget_s: 3.0e-4\n")
+    out = CliRunner().invoke(app, ["schedule", str(path), "--objective", "energy", "--method", "cpsat", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["latency_budget"] == pytest.approx(3e-4) and doc["makespan"] <= 3e-4

@@ -11,7 +11,9 @@ Example (``instances/resnet18_mpsoc4.yaml``)::
     aggregation: {}                         # PiSDF parameter (a_3) or layer name → aggregationFactor
     overrides: {}                           # actor or layer → PE kind → {time_s, energy_j, memory_bytes} | null
     memory_limits: false                    # true: a PE's local memory bounds the bytes of tasks mapped on it
-    energy_budget_j: null
+    energy_budget_j: null                   # J per inference, every method stays within it
+    latency_budget_s: null                  # s: a deadline on the makespan (one inference), every method meets
+                                            # it; pipelined mapping: see edgedse/formats/periodic_yaml.py
 
 Compilation: ONNX → layer graph → PiSDF (aggregation chosen) → SDF → one iteration as a DAG. The DAG's
 tasks are the CalculateLayer and ReadWeights firings; Broadcast, Input and Output move no data of their
@@ -156,6 +158,7 @@ def dag_problem(dag: nx.DiGraph, sdf, table, arch, spec: InstanceSpec, source: s
         name=name, task_ids=tuple(ids), pe_names=tuple(n_ for n_, _ in instances), pe_kinds=tuple(kinds),
         exec_time=exec_time, energy=energy, edges=tuple(edges), comm_time=tuple(comm),
         comm_energy=tuple(comm_e), memory=memory, capacity=capacity, energy_budget=spec.energy_budget_j,
+        latency_budget=None if spec.latency_budget_s is None else math.floor(spec.latency_budget_s / tick + 1e-9),
         tick_s=tick, source=source,
         meta={"layers": {ids[i]: sdf.actors[a].layer for i, (a, _) in enumerate(order)},
               "parameters": dict(sdf.parameters)})

@@ -58,6 +58,7 @@ class ScheduleProblem:
         comm_energy: per edge a float ``m × m`` array (J), or ``None`` (no transfer energy).
         memory: ``n × m`` bytes or ``None``; capacity: ``m`` bytes (0 = unlimited) or ``None``.
         energy_budget: J, or ``None``.
+        latency_budget: ticks, or ``None`` — a deadline on the makespan (one inference) that every method meets.
         tick_s: seconds per tick (``None``: unit-less benchmark times).
         known_optimum / known_bounds: published values for the makespan, with ``source``.
     """
@@ -74,6 +75,7 @@ class ScheduleProblem:
     memory: np.ndarray | None = None
     capacity: np.ndarray | None = None
     energy_budget: float | None = None
+    latency_budget: int | None = None
     tick_s: float | None = None
     known_optimum: int | None = None
     known_bounds: tuple[int, int] | None = None
@@ -215,3 +217,8 @@ class ScheduleProblem:
             if floor > self.energy_budget * (1 + 1e-12):
                 raise InfeasibleError("energy_budget", f"even the cheapest mapping needs {floor:.6g} J "
                                                        f"> budget {self.energy_budget:.6g} J")
+        if self.latency_budget is not None and self.latency_budget < self.makespan_lower_bound():
+            unit = "ticks" if self.tick_s is None else f"ticks = {self.makespan_lower_bound() * self.tick_s:.6g} s"
+            raise InfeasibleError("latency_budget", f"every schedule needs at least {self.makespan_lower_bound()} "
+                                                    f"{unit} (critical path / load bound) > latency_budget_s "
+                                                    f"{self.latency_budget} ticks; raise latency_budget_s")

@@ -90,7 +90,8 @@ def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "mak
           builder: str = "highspy") -> SolveResult:
     """Solve ``problem`` with ``method`` for ``objective``; the result's objective comes from the evaluator.
 
-    ``makespan_cap`` / ``energy_cap`` add ε-constraints (used by Pareto fronts). ``level`` forces the
+    ``makespan_cap`` / ``energy_cap`` add ε-constraints (used by Pareto fronts); the problem's
+    ``latency_budget`` (ticks) caps the makespan of every method too. ``level`` forces the
     CP-SAT resource level (``pe``/``type``); ``builder`` the MILP builder (``highspy`` or
     ``pyomo``, see :func:`milp_builder`). Raises
     :class:`InputError` / :class:`InfeasibleError` for bad or obviously infeasible input.
@@ -105,6 +106,10 @@ def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "mak
     t0 = time.perf_counter()
     base_bound = analytic_bound(problem, objective)
     details = {"objective": objective, "seed": seed, "threads": threads, "time_limit_s": time_limit}
+    epsilon = makespan_cap is not None or energy_cap is not None  # a front's ε-constraints (not the budgets)
+    if problem.latency_budget is not None:
+        details["latency_budget"] = problem.latency_budget
+        makespan_cap = problem.latency_budget if makespan_cap is None else min(makespan_cap, problem.latency_budget)
     if method in ("heft", "list"):
         schedule, _, reason = _run_heuristic(problem, method, makespan_cap, energy_cap)
         if reason is not None:
@@ -121,8 +126,7 @@ def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "mak
         return _result(problem, best[0] if best else None, method=method, objective=objective, bound=base_bound,
                        t0=t0, termination=Termination.HEURISTIC, details=details)
     incumbents = heuristic_incumbents(problem, objective, makespan_cap, energy_cap)
-    if (objective == "makespan" and incumbents and makespan_cap is None and energy_cap is None
-            and incumbents[0][2].makespan <= base_bound):
+    if (objective == "makespan" and incumbents and not epsilon and incumbents[0][2].makespan <= base_bound):
         details["proof"] = f"{incumbents[0][0]} schedule meets the critical-path/load lower bound"
         return _result(problem, incumbents[0][1], method=method, objective=objective, bound=base_bound, t0=t0,
                        termination=Termination.OPTIMAL, details=details)
@@ -131,7 +135,7 @@ def solve(problem: ScheduleProblem, method: str = "cpsat", objective: str = "mak
         details["warm_start"] = incumbents[0][0] if hint is None else "given"
     return _exact(problem, method, objective, time_limit=time_limit, seed=seed, threads=threads,
                   makespan_cap=makespan_cap, energy_cap=energy_cap, start_from=start_from,
-                  base_bound=base_bound, t0=t0, details=details, level=level, builder=builder)
+                  base_bound=None if epsilon else base_bound, t0=t0, details=details, level=level, builder=builder)
 
 
 MILP_BUILDERS = ("highspy", "pyomo")
@@ -187,7 +191,7 @@ def _exact(problem, method, objective, *, time_limit, seed, threads, makespan_ca
     details["solver"] = raw.solver
     details["build_s"] += raw.prepare_s
     details["solve_s"] = raw.wall_time_s
-    bound = base_bound if makespan_cap is None and energy_cap is None else None
+    bound = base_bound  # None under a front's ε-constraints
     if raw.bound is not None:
         solver_bound = raw.bound if objective == "makespan" else raw.bound / scale
         if objective == "energy" and scale != 1.0:
@@ -216,16 +220,21 @@ def _exact(problem, method, objective, *, time_limit, seed, threads, makespan_ca
 
 
 def diagnose_infeasibility(problem: ScheduleProblem, *, time_limit: float = 10.0) -> str:
-    """Name the constraint family whose removal makes ``problem`` feasible (memory or energy_budget)."""
+    """Name the constraint family whose removal makes ``problem`` feasible (memory, energy_budget or
+    latency_budget)."""
     for family, present, relaxed in (
             ("memory", problem.capacity is not None, dataclasses.replace(problem, capacity=None)),
-            ("energy_budget", problem.energy_budget is not None, dataclasses.replace(problem, energy_budget=None))):
+            ("energy_budget", problem.energy_budget is not None, dataclasses.replace(problem, energy_budget=None)),
+            ("latency_budget", problem.latency_budget is not None,
+             dataclasses.replace(problem, latency_budget=None))):
         if not present:
             continue
         res = solve(relaxed, "cpsat", "makespan", time_limit=time_limit)
         if res.status in (Status.OPTIMAL, Status.FEASIBLE):
             return family
-    return "memory+energy_budget"
+    present = [name for name, value in (("memory", problem.capacity), ("energy_budget", problem.energy_budget),
+                                        ("latency_budget", problem.latency_budget)) if value is not None]
+    return "+".join(present) or "memory+energy_budget"
 
 
 def solve_or_explain(problem: ScheduleProblem, **kwargs) -> SolveResult:
