@@ -135,16 +135,15 @@ def schedule_periodic(path: str | Path, *, method: str = "cpsat", objective: str
     :func:`~edgedse.solvers.periodic.solve_periodic`. The instance's ``latency_budget_s`` is the deadline of
     the period objective when no period cap is given (the tighter of the two with ``latency_cap_s``); elsewhere
     ``details["latency_budget_met"]`` says whether the schedule found meets it."""
-    import math
-
     from edgedse.errors import check_limits
+    from edgedse.models.problems import ticks_at_most
 
     check_limits(time_limit=options.get("time_limit"), threads=options.get("threads"))
     problem = load_periodic_problem(path)
     if period_cap_s is not None:
-        options["period_cap"] = math.floor(period_cap_s / problem.tick_s + 1e-9)
+        options["period_cap"] = ticks_at_most(period_cap_s, problem.tick_s)
     if latency_cap_s is not None:
-        options["latency_cap"] = math.floor(latency_cap_s / problem.tick_s + 1e-9)
+        options["latency_cap"] = ticks_at_most(latency_cap_s, problem.tick_s)
     with reproducibility_record() as rec:
         result = solve_periodic_within_budget(problem, method, objective, **options)
     result.details.update(rec)

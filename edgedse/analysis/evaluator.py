@@ -74,9 +74,10 @@ def evaluate_schedule(problem: ScheduleProblem, schedule: Schedule) -> ScheduleM
         energy += sum(float(ce[pe[i], pe[j]]) for (i, j, _), ce in zip(p.edges, p.comm_energy))
     if p.energy_budget is not None and energy > p.energy_budget * (1 + 1e-9):
         raise InvalidSolution("energy_budget", f"energy {energy:.6g} J exceeds the budget {p.energy_budget:.6g} J")
-    if p.latency_budget is not None and max(end, default=0) > p.latency_budget:
-        raise InvalidSolution("latency_budget", f"makespan {max(end, default=0)} exceeds the latency budget "
+    makespan = max(end, default=0)
+    if p.latency_budget is not None and makespan > p.latency_budget:
+        raise InvalidSolution("latency_budget", f"makespan {makespan} exceeds the latency budget "
                                                 f"{p.latency_budget} ticks")
     busy = [sum(dur[i] for i in range(n) if pe[i] == k) for k in range(m)]
-    return ScheduleMetrics(makespan=max(end, default=0), energy_j=energy, memory_bytes=tuple(memory),
+    return ScheduleMetrics(makespan=makespan, energy_j=energy, memory_bytes=tuple(memory),
                            busy=tuple(busy))

@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from edgedse.errors import InputError, read_yaml, validated
-from edgedse.models.problems import NOT_ALLOWED, ScheduleProblem
+from edgedse.models.problems import NOT_ALLOWED, ScheduleProblem, ticks_at_most
 
 CONTRACTED = ("Broadcast", "Input", "Output")
 
@@ -158,7 +158,7 @@ def dag_problem(dag: nx.DiGraph, sdf, table, arch, spec: InstanceSpec, source: s
         name=name, task_ids=tuple(ids), pe_names=tuple(n_ for n_, _ in instances), pe_kinds=tuple(kinds),
         exec_time=exec_time, energy=energy, edges=tuple(edges), comm_time=tuple(comm),
         comm_energy=tuple(comm_e), memory=memory, capacity=capacity, energy_budget=spec.energy_budget_j,
-        latency_budget=None if spec.latency_budget_s is None else math.floor(spec.latency_budget_s / tick + 1e-9),
+        latency_budget=ticks_at_most(spec.latency_budget_s, tick),
         tick_s=tick, source=source,
         meta={"layers": {ids[i]: sdf.actors[a].layer for i, (a, _) in enumerate(order)},
               "parameters": dict(sdf.parameters)})

@@ -24,6 +24,7 @@ import numpy as np
 from edgedse.errors import InputError
 from edgedse.formats.instance_yaml import InstanceSpec, read_spec
 from edgedse.models.periodic import BUS_UNITS_PER_TICK, NOT_ALLOWED, Mapping, Mode, PeriodicLayer, PeriodicProblem
+from edgedse.models.problems import ticks_at_most
 
 
 def read_periodic_instance(path: str | Path) -> PeriodicProblem:
@@ -122,8 +123,8 @@ def build_periodic_problem(spec: InstanceSpec, base: Path = Path("."), source: s
         bus_bandwidth=shared.bandwidth_bytes_per_s, shared_memory=shared.name,
         shared_capacity=int(shared.capacity_bytes), weight_bytes=int(weights), activation_bytes=int(acts),
         local_capacity=local, baseline_rule=dict(spec.baseline or {}),
-        period_budget=None if spec.period_budget_s is None else math.floor(spec.period_budget_s / tick + 1e-9),
-        latency_budget=None if spec.latency_budget_s is None else math.floor(spec.latency_budget_s / tick + 1e-9),
+        period_budget=ticks_at_most(spec.period_budget_s, tick),
+        latency_budget=ticks_at_most(spec.latency_budget_s, tick),
         source=source, meta={"bits": spec.bits, "model": spec.model, "architecture": spec.architecture})
     if spec.baseline:
         import dataclasses

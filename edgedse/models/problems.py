@@ -21,12 +21,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import math
+
 import networkx as nx
 import numpy as np
 
 from edgedse.errors import InfeasibleError, InputError
 
 NOT_ALLOWED = -1
+
+
+def ticks_at_most(seconds: float | None, tick_s: float) -> int | None:
+    """The whole ticks of ``tick_s`` seconds that fit in ``seconds`` — a cap or budget rounded down, so rounding
+    never loosens it (``1e-9`` absorbs float error: 0.0003 s at 1 µs is 300 ticks). None stays None."""
+    return None if seconds is None else math.floor(seconds / tick_s + 1e-9)
 
 
 def heads_and_tails(graph: nx.DiGraph, order, duration) -> tuple[list[int], list[int]]:
