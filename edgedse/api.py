@@ -12,11 +12,12 @@ from pathlib import Path
 from edgedse.models.architecture import Architecture, load_architecture
 from edgedse.models.dnn import LayerGraph
 from edgedse.models.onnx_import import load_onnx
+from edgedse.models.problems import seconds_converter
 from edgedse.solvers.backends import deterministic_solvers, reproducibility_record, use_deterministic_solvers
 
 __all__ = ["load_onnx", "load_architecture", "inspect_model", "load_problem", "schedule", "schedule_report",
            "solve", "load_periodic_problem", "schedule_periodic", "periodic_report", "Architecture", "LayerGraph",
-           "use_deterministic_solvers", "deterministic_solvers"]
+           "use_deterministic_solvers", "deterministic_solvers", "evaluate_solution"]
 
 
 def inspect_model(path: str | Path, *, bits: int = 16, with_pisdf: bool = False) -> dict:
@@ -69,14 +70,6 @@ def schedule(path: str | Path, *, pes: int | None = None, method: str = "cpsat",
     return problem, solve(problem, method, objective, **options)
 
 
-def _time_converter(tick_s: float | None):
-    """Ticks → seconds, rounded to 12 decimals (4,217 ticks of 10 µs print 0.04217, not 0.042170000000000006),
-    when ``tick_s`` is set; the identity for unit-less benchmarks. None stays None."""
-    if not tick_s:
-        return lambda t: t
-    return lambda t: None if t is None else round(float(t) * tick_s, 12)
-
-
 def schedule_report(problem, result) -> dict:
     """The JSON document of ``edgedse schedule --json``.
 
@@ -84,7 +77,7 @@ def schedule_report(problem, result) -> dict:
     instances (``tick_s`` set) and in the file's time units otherwise; ``latency_budget`` is the instance's
     deadline on the makespan (every method meets it), or None.
     """
-    conv = _time_converter(problem.tick_s)
+    conv = seconds_converter(problem.tick_s)
     tasks = schedule_tasks(problem, result.solution) if result.solution is not None else []
     obj, bound = result.objective, result.bound
     objective = result.details.get("objective", "makespan")
@@ -109,9 +102,25 @@ def schedule_report(problem, result) -> dict:
 def schedule_tasks(problem, solution) -> list[dict]:
     """The tasks of one inference's schedule: ``{"id", "pe", "start", "end"}`` per task, ids as in the input file,
     times in seconds (YAML instances) or in the file's units."""
-    conv = _time_converter(problem.tick_s)
+    conv = seconds_converter(problem.tick_s)
     return [{"id": problem.task_ids[i], "pe": int(solution.pe[i]), "start": conv(solution.start[i]),
              "end": conv(solution.start[i] + int(problem.exec_time[i, solution.pe[i]]))} for i in range(problem.n)]
+
+
+def evaluate_solution(instance: str | Path, solution, *, pes: int | None = None) -> dict:
+    """Check a schedule made anywhere against an instance with the independent evaluators: ``solution`` is a
+    JSON file or a dict (the output of ``edgedse schedule --json``, a front point, another tool's or a
+    hand-written schedule; format in :mod:`edgedse.formats.solution_json`). A document with a ``"period"`` is
+    a pipelined schedule of a YAML instance, else one inference (``pes`` for .stg/.gxl). Returns the report of
+    :mod:`edgedse.analysis.solution_check`: ``valid`` (else ``violation`` and ``message``), the recomputed
+    metrics with the instance's proven lower bounds and gaps, and ``claims`` / ``claims_agree``."""
+    from edgedse.analysis.solution_check import check_periodic, check_schedule
+    from edgedse.formats.solution_json import read_solution_document
+
+    doc, source = read_solution_document(solution)
+    if "period" in doc:
+        return check_periodic(load_periodic_problem(instance), doc, source)
+    return check_schedule(load_problem(instance, pes), doc, source)
 
 
 def load_periodic_problem(path: str | Path):
@@ -177,7 +186,7 @@ def periodic_report(problem, result) -> dict:
     deadline also ``latency_cap`` and ``least_latency_bound`` (every schedule's latency is at least this);
     with the instance's ``latency_budget_s``, ``latency_budget`` and ``latency_budget_met``.
     """
-    sec = _time_converter(problem.tick_s)
+    sec = seconds_converter(problem.tick_s)
     d = result.details
     objective = d.get("objective", "period")
     tasks = periodic_tasks(problem, result.solution) if result.solution is not None else []
@@ -205,7 +214,7 @@ def periodic_report(problem, result) -> dict:
 def periodic_tasks(problem, schedule) -> list[dict]:
     """The firings of one iteration of a periodic schedule, by start: ``{"id", "pe", "pe_name", "start", "end",
     "aggregation", "layer"}`` (seconds; the schedule repeats every period)."""
-    sec = _time_converter(problem.tick_s)
+    sec = seconds_converter(problem.tick_s)
     tasks = []
     for f in sorted(schedule.firings, key=lambda f: (f.start, f.layer, f.index)):
         md = problem.layers[f.layer].modes[schedule.modes[f.layer]]
@@ -259,11 +268,11 @@ def _front_points(path, axes: str, *, pes, method, time_limit, seed, threads, ma
         problem = load_problem(path, pes)
         pts = pareto.makespan_energy_front(problem, "cpsat" if method == "cpsat" else "milp", time_limit=time_limit,
                                            seed=seed, threads=threads, max_points=max_points)
-        return [{"makespan": _time_converter(problem.tick_s)(q.makespan), "energy_j": q.energy_j,
+        return [{"makespan": seconds_converter(problem.tick_s)(q.makespan), "energy_j": q.energy_j,
                  "certified": q.certified, "wall_time_s": q.wall_time_s,
                  "tasks": schedule_tasks(problem, q.schedule)} for q in pts]
     problem = load_periodic_problem(path)
-    sec = _time_converter(problem.tick_s)
+    sec = seconds_converter(problem.tick_s)
     if axes == "period-energy":
         pts = pareto.period_energy_front(problem, method, time_limit=time_limit, seed=seed, threads=threads,
                                          max_points=max_points)

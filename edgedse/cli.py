@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+from edgedse import cli_tables as tables
 from edgedse.errors import InfeasibleError, InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -67,50 +68,13 @@ def inspect(path: Path = typer.Argument(..., help="An ONNX model or an architect
         if as_json:
             _print_json(arch.model_dump(mode="json"))
             return
-        _arch_table(arch)
+        tables.arch_table(arch)
         return
     report = api.inspect_model(path, bits=bits, with_pisdf=pisdf)
     if as_json:
         _print_json(report)
         return
-    _model_table(report)
-
-
-def _model_table(report: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title=f"{report['model']} — {report['totals']['layers']} layers")
-    for col in ("layer", "op", "class", "input", "output", "params", "MACs"):
-        t.add_column(col, justify="right" if col in ("params", "MACs") else "left")
-    for layer in report["layers"]:
-        shape_in = layer["input_shape"]
-        t.add_row(layer["name"], layer["op"], layer["op_class"], "x".join(map(str, shape_in))
-                  if shape_in and isinstance(shape_in[0], int) else str(shape_in),
-                  "x".join(map(str, layer["output_shape"])), f"{layer['params']:,}", f"{layer['macs']:,}")
-    tot = report["totals"]
-    t.add_row("total", "", "", "", "", f"{tot['params']:,}", f"{tot['macs']:,}", style="bold")
-    console = Console()
-    console.print(t)
-    if "pisdf" in report:
-        p = report["pisdf"]
-        console.print(f"PiSDF: {p['actors']} actors, {p['edges']} FIFOs, {p['parameters']} parameters; "
-                      f"one iteration = {p['dag_tasks']} firings, {p['dag_edges']} precedences")
-
-
-def _arch_table(arch) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title=f"architecture {arch.name}")
-    for col in ("PE", "type", "count", "op classes"):
-        t.add_column(col)
-    for pe in arch.processing_elements:
-        classes = sorted(pe.ops_per_cycle or pe.ops_per_s)
-        t.add_row(pe.name, str(pe.type), str(pe.count), ", ".join(classes))
-    Console().print(t)
-    for m in arch.memories:
-        typer.echo(f"memory {m.name} ({m.kind}): {m.capacity_bytes:,} B, {m.bandwidth_bytes_per_s / 1e9:.3f} GB/s")
+    tables.model_table(report)
 
 
 @app.command()
@@ -151,7 +115,7 @@ def schedule(instance: Path = typer.Argument(..., help=".stg, .gxl, instance .ya
 
         draw_gantt(problem, result.solution, path, title=f"{problem.name} — {method}")
 
-    _emit(problem, api.schedule_report(problem, result), result.solution, as_json, gantt, draw, _schedule_table)
+    _emit(problem, api.schedule_report(problem, result), result.solution, as_json, gantt, draw, tables.schedule_table)
 
 
 def _schedule_periodic(instance, method, period_energy, period_cap, latency_cap, time_limit, seed, threads, as_json,
@@ -167,7 +131,7 @@ def _schedule_periodic(instance, method, period_energy, period_cap, latency_cap,
 
         pipeline_gantt(problem, result.solution, path, title=f"{problem.name} — {method}")
 
-    _emit(problem, api.periodic_report(problem, result), result.solution, as_json, gantt, draw, _periodic_table)
+    _emit(problem, api.periodic_report(problem, result), result.solution, as_json, gantt, draw, tables.periodic_table)
 
 
 def _emit(problem, report: dict, solution, as_json: bool, gantt: Optional[Path], draw, table) -> None:
@@ -183,88 +147,27 @@ def _emit(problem, report: dict, solution, as_json: bool, gantt: Optional[Path],
         typer.echo(f"Gantt chart written to {gantt}")
 
 
-def _periodic_table(problem, report: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
+@app.command()
+@_friendly
+def evaluate(instance: Path = typer.Argument(..., help="The instance the schedule is for (.stg, .gxl, .yaml, "
+                                                      "Topcuoglu directory)."),
+             solution: Path = typer.Argument(..., help="A schedule as JSON: edgedse's --json output, a front point, "
+                                                      "or {\"tasks\": [{\"id\", \"pe\", \"start\"}]} "
+                                                      "(+ \"period\" when pipelined)."),
+             pes: Optional[int] = typer.Option(None, "--pes", help="Identical processors (for .stg/.gxl)."),
+             as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Check a schedule made anywhere with the independent evaluator: valid or the violated constraint, the
+    recomputed metrics beside the instance's proven bounds, and whether the file's own claims agree.
+    Exit code 1 when the schedule is invalid or a claim disagrees."""
+    from edgedse import api
 
-    console = Console()
-    console.print(f"[bold]{problem.name}[/]: {problem.n_layers} layers, {problem.m} PEs — method {report['method']}")
-    if report.get("latency_cap") is not None:
-        least = report.get("least_latency_bound")
-        console.print(f"deadline: latency ≤ {report['latency_cap']} s"
-                      + (f" (every schedule's latency ≥ {least} s)" if least is not None else ""))
-    if report["period"] is None:
-        fix = "try --method cpsat" if report["termination"] == "heuristic" else "try a longer --time-limit"
-        console.print(f"status {report['status']} ({report['termination']}): no schedule found "
-                      f"(period bound {report['period_bound']} s); {fix}")
-        return
-    gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
-    console.print(f"status {report['status']} ({report['termination']}): period {report['period']} s "
-                  f"(bound {report['period_bound']} s, gap {gap}; resource bound {report['resource_bound']} s, "
-                  f"cycle bound {report['cycle_bound']} s)")
-    console.print(f"latency {report['latency']} s ({_latency_bound_text(report)}), "
-                  f"energy {report['energy_j']:.4g} J/frame, wall time {report['wall_time_s']:.2f} s")
-    if report.get("latency_budget") is not None:
-        met = "met" if report.get("latency_budget_met") else "[bold red]NOT met[/]"
-        console.print(f"instance latency budget {report['latency_budget']} s: {met}")
-    if report["baseline_period"]:
-        console.print(f"baseline period {report['baseline_period']} s → ratio "
-                      f"{report['period'] / report['baseline_period']:.3f}")
-    t = Table(title="utilization per PE (per period)")
-    for col in ("PE", "busy (s)", "utilization"):
-        t.add_column(col)
-    for pe in report.get("pes", []):
-        t.add_row(pe["name"], f"{pe['busy']:g}", f"{pe['utilization']:.1%}")
-    t.add_row("bus", "", f"{report.get('bus_utilization', 0):.1%}")
-    console.print(t)
-
-
-def _latency_bound_text(report: dict) -> str:
-    """The latency's proven lower bound as text: ``bound X s, proven``, ``bound X s, gap Y`` or ``method M gives
-    no latency bound``."""
-    bound, latency = report.get("latency_bound"), report.get("latency")
-    if bound is None or latency is None:
-        return f"method {report['method']} gives no latency bound"
-    from edgedse.models.solutions import relative_gap
-
-    if latency <= bound:
-        return f"bound {bound} s, proven"
-    return f"bound {bound} s, gap {relative_gap(latency, bound):.2%}"
-
-
-def _schedule_table(problem, report: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    unit = "s" if problem.tick_s else "time units"
-    console.print(f"[bold]{problem.name}[/]: {problem.n} tasks, {problem.m} PEs — method {report['method']}")
-    gap = "-" if report["gap"] is None else f"{report['gap']:.2%}"
-    console.print(f"status {report['status']} ({report['termination']}), objective {report['objective']}, "
-                  f"bound {report['bound']}, gap {gap}, wall time {report['wall_time_s']:.2f} s "
-                  f"(times in {unit})")
-    if report.get("known_optimum") is not None:
-        console.print(f"known optimum: {report['known_optimum']}")
-    t = Table(title="utilization per PE")
-    for col in ("PE", "tasks", "busy", "utilization"):
-        t.add_column(col)
-    for pe in report.get("pes", []):
-        t.add_row(pe["name"], str(pe["tasks"]), f"{pe['busy']:g}", f"{pe['utilization']:.1%}")
-    console.print(t)
-    if report["tasks"]:
-        _ascii_gantt(console, problem, report)
-
-
-def _ascii_gantt(console, problem, report: dict, width: int = 56) -> None:
-    span = max((t["end"] for t in report["tasks"]), default=0) or 1
-    rows = {k: [" "] * width for k in range(problem.m)}
-    for i, t in enumerate(report["tasks"]):
-        a, b = int(t["start"] / span * (width - 1)), int(t["end"] / span * (width - 1))
-        if t["end"] > t["start"]:
-            for x in range(a, max(b, a + 1)):
-                rows[t["pe"]][x] = "█▓"[i % 2]
-    for k in range(problem.m):
-        console.print(f"{problem.pe_names[k]:>8} |{''.join(rows[k])}|")
+    report = api.evaluate_solution(instance, solution, pes=pes)
+    if as_json:
+        _print_json(report)
+    else:
+        tables.evaluation_table(report)
+    if not report["valid"] or not report["claims_agree"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -424,40 +327,7 @@ def pareto(instance: Path = typer.Argument(..., help="A schedule instance (makes
         return
     console = Console()
     console.width = max(console.width, 110)  # a front's 9 columns, uncut when piped (rich's default is 80)
-    console.print(_front_table(f"{instance.name}: {axes} front", points))
-
-
-FRONT_COLUMNS = {"makespan": "makespan", "period": "period s", "latency": "latency s", "energy_j": "energy J",
-                 "latency_bound": "L bound s", "latency_gap": "L gap", "period_bound": "P bound s",
-                 "period_gap": "P gap", "certified": "certified", "latency_budget_met": "L budget met",
-                 "wall_time_s": "time s"}
-
-
-def _front_table(title: str, points: list[dict]):
-    """A front's points as a rich table: its numbers to 6 significant digits, gaps in percent, one row per
-    point; the schedules (``tasks``) stay in ``--json``; ``deterministic``/``reproducible``, the same for
-    every point, form the caption."""
-    from rich.table import Table
-
-    record = ("deterministic", "reproducible")
-    caption = ", ".join(f"{k}: {points[0][k]}" for k in record) if points else None
-    t = Table(title=title, caption=caption)
-    columns = [k for k in FRONT_COLUMNS if points and k in points[0]]
-    for key in columns:
-        t.add_column(FRONT_COLUMNS[key], justify="right", no_wrap=True)
-
-    def cell(key, value) -> str:
-        if value is None:
-            return "—"
-        if key.endswith("_gap"):
-            return f"{100 * value:.2f}%"
-        if key == "wall_time_s":
-            return f"{value:.1f}"
-        return f"{value:.6g}" if isinstance(value, float) else str(value)
-
-    for q in points:
-        t.add_row(*(cell(k, q[k]) for k in columns))
-    return t
+    console.print(tables.front_table(f"{instance.name}: {axes} front", points))
 
 
 @app.command()

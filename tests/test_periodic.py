@@ -195,7 +195,7 @@ def test_cli_period_json(vgg):
 
 
 def test_cli_latency_bound_text_by_hand():
-    from edgedse.cli import _latency_bound_text
+    from edgedse.cli_tables import latency_bound_text as _latency_bound_text
 
     assert _latency_bound_text({"latency": 0.4, "latency_bound": 0.4, "method": "cpsat"}) == "bound 0.4 s, proven"
     assert _latency_bound_text({"latency": 0.4, "latency_bound": 0.3, "method": "milp"}) == "bound 0.3 s, gap 25.00%"

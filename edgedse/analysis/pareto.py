@@ -2,8 +2,9 @@
 
 Makespan × energy: start at the minimum-energy end, then repeatedly
 (1) minimize energy subject to ``C ≤ ε``  and (2) minimize makespan subject to ``E ≤ E*`` (lexicographic
-clean-up, so the point is non-dominated), then set ``ε = C* − 1`` (makespans are integer ticks), until
-(1) is infeasible. A point is ``certified`` when both solves proved optimality.
+clean-up, so the point is non-dominated), then set ``ε = C* − 1`` (makespans are integer ticks; a larger step
+when the front has more than ``max_points`` points), until ε passes the least makespan. A point is ``certified``
+when both solves proved optimality.
 """
 from __future__ import annotations
 
@@ -26,23 +27,40 @@ class ParetoPoint:
 
 def makespan_energy_front(problem: ScheduleProblem, method: str = "cpsat", *, time_limit: float = 10.0,
                           seed: int = 0, threads: int = 2, max_points: int = 50) -> list[ParetoPoint]:
-    """The exact makespan × energy front (see module docstring), sorted by makespan."""
+    """The exact makespan × energy front (see module docstring), sorted by makespan.
+
+    A first solve finds the least makespan ``C_min``. When it is proven, ε steps by
+    ``⌈(C(E_min) − C_min) / (max_points − 1)⌉`` ticks (1 tick, the whole front, when it has at most
+    ``max_points`` points) and the last ε is ``C_min``: both ends of the front are always included, and a
+    front cut short by ``max_points`` spans it, as :func:`period_energy_front` does. Otherwise ε steps by
+    one tick from the least-energy end until (1) is infeasible or ``max_points`` is reached."""
     from edgedse.solvers.portfolio import solve
 
     kw = dict(time_limit=time_limit, seed=seed, threads=threads)
+    t0 = time.perf_counter()
+    fastest = solve(problem, method, "makespan", **kw)
+    c_min = int(fastest.objective) if fastest.status == Status.OPTIMAL else None
     points: list[ParetoPoint] = []
-    eps = None
+    eps, step = None, 1
     while len(points) < max_points:
-        t0 = time.perf_counter()
         e = solve(problem, method, "energy", makespan_cap=eps, **kw)
         if e.solution is None:
             break
         c = solve(problem, method, "makespan", energy_cap=e.objective, hint=e.solution, **kw)
         best = c if c.solution is not None else e
         certified = e.status == Status.OPTIMAL and c.status == Status.OPTIMAL
-        points.append(ParetoPoint(int(best.metrics.makespan), float(best.metrics.energy_j), certified,
-                                  best.solution, time.perf_counter() - t0))
-        eps = int(best.metrics.makespan) - 1
+        makespan = int(best.metrics.makespan)
+        points.append(ParetoPoint(makespan, float(best.metrics.energy_j), certified, best.solution,
+                                  time.perf_counter() - t0))
+        t0 = time.perf_counter()  # the next point's clock
+        if c_min is not None:
+            if makespan <= c_min:
+                break
+            if eps is None:
+                step = max(1, math.ceil((makespan - c_min) / max(max_points - 1, 1)))
+            eps = max(c_min, makespan - step)
+        else:
+            eps = makespan - 1
         if eps < problem.makespan_lower_bound():
             break
     return sorted(points, key=lambda p: p.makespan)

@@ -37,6 +37,14 @@ def ticks_at_most(seconds: float | None, tick_s: float) -> int | None:
     return None if seconds is None else math.floor(seconds / tick_s + 1e-9)
 
 
+def seconds_converter(tick_s: float | None):
+    """Ticks → seconds, rounded to 12 decimals (4,217 ticks of 10 µs print 0.04217, not 0.042170000000000006),
+    when ``tick_s`` is set; the identity for unit-less benchmarks. None stays None."""
+    if not tick_s:
+        return lambda t: t
+    return lambda t: None if t is None else round(float(t) * tick_s, 12)
+
+
 def heads_and_tails(graph: nx.DiGraph, order, duration) -> tuple[list[int], list[int]]:
     """Longest paths in a DAG whose nodes are ``0..n-1`` (``order``: topological), node ``i`` lasting
     ``duration(i)`` ticks and edges free: ``head_i`` = the longest path before i starts, ``tail_i`` = after it
