@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from edgedse.analysis.evaluator import InvalidSolution, evaluate_schedule
 from edgedse.analysis.periodic_evaluator import evaluate_periodic
-from edgedse.formats.solution_json import (claimed_values, periodic_schedule_from_document,
+from edgedse.formats.solution_json import (claimed_values, is_number, periodic_schedule_from_document,
                                            schedule_from_document)
 from edgedse.models.periodic import PeriodicProblem
 from edgedse.models.problems import ScheduleProblem, seconds_converter
@@ -30,12 +30,10 @@ ENERGY_RTOL = 1e-6
 def check_schedule(problem: ScheduleProblem, doc: dict, source: str) -> dict:
     """The report of the module docstring for a one-inference schedule."""
     sch = schedule_from_document(problem, doc, source)
+    report, met = _evaluated(evaluate_schedule, problem, sch, source, "schedule")
+    if met is None:
+        return report
     sec = seconds_converter(problem.tick_s)
-    report = _header(problem.name, source, "schedule", problem.tick_s)
-    try:
-        met = evaluate_schedule(problem, sch)
-    except InvalidSolution as exc:
-        return _invalid(report, exc, problem.tick_s)
     bound = problem.makespan_lower_bound()
     optimum = problem.known_optimum
     report.update(makespan=sec(met.makespan), energy_j=met.energy_j, makespan_bound=sec(bound),
@@ -44,9 +42,7 @@ def check_schedule(problem: ScheduleProblem, doc: dict, source: str) -> dict:
                   pes=[{"name": problem.pe_names[k], "tasks": sch.pe.count(k), "busy": sec(met.busy[k]),
                         "utilization": met.busy[k] / (met.makespan or 1)} for k in range(problem.m)])
     ends = [(problem.task_ids[i], sch.start[i] + int(problem.exec_time[i, sch.pe[i]])) for i in range(problem.n)]
-    report["claims"] = _claims(doc, {"makespan": met.makespan, "energy_j": met.energy_j}, ends, problem.tick_s)
-    report["claims_agree"] = all(c["agrees"] for c in report["claims"])
-    return report
+    return _with_claims(report, doc, {"makespan": met.makespan, "energy_j": met.energy_j}, ends, problem.tick_s)
 
 
 def check_periodic(problem: PeriodicProblem, doc: dict, source: str) -> dict:
@@ -54,12 +50,10 @@ def check_periodic(problem: PeriodicProblem, doc: dict, source: str) -> dict:
     from edgedse.solvers.periodic_heuristics import pack
 
     sch = periodic_schedule_from_document(problem, doc, source)
+    report, met = _evaluated(evaluate_periodic, problem, sch, source, "periodic")
+    if met is None:
+        return report
     sec = seconds_converter(problem.tick_s)
-    report = _header(problem.name, source, "periodic", problem.tick_s)
-    try:
-        met = evaluate_periodic(problem, sch)
-    except InvalidSolution as exc:
-        return _invalid(report, exc, problem.tick_s)
     period_bound, latency_bound = problem.lower_bound(), problem.critical_path_bound()
     baseline = None if problem.baseline is None else evaluate_periodic(problem, pack(problem, problem.baseline)).period
     report.update(period=sec(met.period), latency=sec(met.latency), energy_j=met.energy_j,
@@ -75,22 +69,30 @@ def check_periodic(problem: PeriodicProblem, doc: dict, source: str) -> dict:
     ends = [(problem.firing_id(f.layer, f.index, sch.modes[f.layer]),
              f.start + int(problem.layers[f.layer].modes[sch.modes[f.layer]].time[f.pe])) for f in sch.firings]
     recomputed = {"period": met.period, "latency": met.latency, "energy_j": met.energy_j}
-    report["claims"] = _claims(doc, recomputed, ends, problem.tick_s)
+    return _with_claims(report, doc, recomputed, ends, problem.tick_s)
+
+
+def _evaluated(evaluate, problem, sch, source: str, kind: str):
+    """``(report, metrics)``: the keys every report starts with (``time_unit`` "s", or None for an instance in
+    its own units) and ``evaluate(problem, sch)``'s metrics; for an invalid schedule, its final report and
+    None — the evaluator's message counts time in ticks, which the report then names."""
+    tick_s = problem.tick_s
+    report = {"instance": problem.name, "solution": source, "kind": kind, "time_unit": "s" if tick_s else None,
+              "valid": True, "violation": None, "message": None}
+    try:
+        return report, evaluate(problem, sch)
+    except InvalidSolution as exc:
+        unit = f" (times in ticks of {tick_s:g} s)" if tick_s else ""
+        return {**report, "valid": False, "violation": exc.kind, "message": f"{exc}{unit}", "claims": [],
+                "claims_agree": None}, None
+
+
+def _with_claims(report: dict, doc: dict, recomputed: dict, ends: list[tuple[str, int]],
+                 tick_s: float | None) -> dict:
+    """``report`` with ``claims`` (:func:`_claims`) and ``claims_agree``."""
+    report["claims"] = _claims(doc, recomputed, ends, tick_s)
     report["claims_agree"] = all(c["agrees"] for c in report["claims"])
     return report
-
-
-def _header(instance: str, source: str, kind: str, tick_s: float | None) -> dict:
-    """The keys every report starts with; ``time_unit`` is "s", or None for an instance in its own units."""
-    return {"instance": instance, "solution": source, "kind": kind, "time_unit": "s" if tick_s else None,
-            "valid": True, "violation": None, "message": None}
-
-
-def _invalid(report: dict, exc: InvalidSolution, tick_s: float | None) -> dict:
-    """The report of an invalid schedule; the evaluator's message counts time in ticks, which it then names."""
-    unit = f" (times in ticks of {tick_s:g} s)" if tick_s else ""
-    return {**report, "valid": False, "violation": exc.kind, "message": f"{exc}{unit}", "claims": [],
-            "claims_agree": None}
 
 
 def _claims(doc: dict, recomputed: dict, ends: list[tuple[str, int]], tick_s: float | None) -> list[dict]:
@@ -109,8 +111,7 @@ def _claims(doc: dict, recomputed: dict, ends: list[tuple[str, int]], tick_s: fl
             value = sec(recomputed[key])
             agrees = abs(claimed - value) <= half_tick
         out.append({"element": key, "claimed": claimed, "recomputed": value, "agrees": agrees})
-    stated = {str(t["id"]): t["end"] for t in doc["tasks"]
-              if isinstance(t.get("end"), (int, float)) and not isinstance(t.get("end"), bool)}
+    stated = {str(t["id"]): t["end"] for t in doc["tasks"] if is_number(t.get("end"))}
     for tid, end in ends:
         tid = str(tid)
         if tid in stated and abs(stated[tid] - sec(end)) > half_tick:

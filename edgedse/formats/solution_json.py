@@ -136,7 +136,7 @@ def _mode_of(problem: PeriodicProblem, l: int, aggregation: int | None, count: i
 
 def to_ticks(value, tick_s: float | None, source: str, element: str) -> int:
     """A time of the document (seconds when ``tick_s`` is set, else the instance's units) as whole ticks ≥ 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if not is_number(value) or not math.isfinite(value) or value < 0:
         raise InputError(source, element, f"{value!r} is not a time ≥ 0",
                          "give a number of seconds" if tick_s else "give a number in the instance's time units")
     ticks = value / tick_s if tick_s else float(value)
@@ -148,10 +148,14 @@ def to_ticks(value, tick_s: float | None, source: str, element: str) -> int:
     return int(whole)
 
 
+def is_number(value) -> bool:
+    """A JSON number (``true``/``false`` are not numbers)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def claimed_values(doc: dict) -> dict[str, float]:
     """The metrics a document claims (``makespan``, ``period``, ``latency``, ``energy_j``; numbers only)."""
-    return {key: doc[key] for key in ("makespan", "period", "latency", "energy_j")
-            if isinstance(doc.get(key), (int, float)) and not isinstance(doc.get(key), bool)}
+    return {key: doc[key] for key in ("makespan", "period", "latency", "energy_j") if is_number(doc.get(key))}
 
 
 def _task_id(task, n: int, source: str) -> str:
@@ -172,7 +176,6 @@ def _pe_index(value, names: tuple[str, ...], source: str, tid: str) -> int:
 
 
 def _whole(value, source: str, element: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or value != int(value) or value < 1:
+    if not is_number(value) or not math.isfinite(value) or value != int(value) or value < 1:
         raise InputError(source, element, f"{value!r} is not a whole number ≥ 1", "give a whole number")
     return int(value)
